@@ -1,0 +1,46 @@
+/**
+ * The only module that reads process.env. Everything else imports `env()`.
+ * Parsed lazily (and re-parsed when process.env changes in tests via `resetEnv`).
+ */
+import path from "node:path";
+import { z } from "zod";
+
+const schema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  /** Real Postgres server; when unset the embedded PGlite under BOIG_DATA_DIR is used. */
+  DATABASE_URL: z.string().url().optional(),
+  /** Where PGlite data, secrets, uploads and run outputs live. */
+  BOIG_DATA_DIR: z.string().default("./data"),
+  BOIG_ADMIN_EMAIL: z.string().email().optional(),
+  BOIG_ADMIN_PASSWORD: z.string().min(8, "BOIG_ADMIN_PASSWORD must be at least 8 characters").optional(),
+  /** Python interpreter with Debian's python3-torch (the pyenv python3 on PATH has no torch). */
+  BOIG_PYTHON: z.string().default("/usr/bin/python3"),
+  /** Run the job worker inside the web process (embedded default). Set to 0 with `boig worker`. */
+  BOIG_EMBEDDED_WORKER: z.enum(["0", "1"]).default("1"),
+  /** Seconds without a heartbeat after which a running job counts as orphaned. */
+  BOIG_JOB_STALE_SECONDS: z.coerce.number().positive().default(30),
+  NEXTAUTH_SECRET: z.string().min(16).optional(),
+  NEXTAUTH_URL: z.string().url().optional(),
+});
+
+export type Env = z.infer<typeof schema> & { dataDir: string; repoRoot: string };
+
+let cached: Env | undefined;
+
+export function env(): Env {
+  if (cached) return cached;
+  const parsed = schema.safeParse(process.env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new Error(`Invalid environment:\n${lines.join("\n")}`);
+  }
+  const repoRoot = process.cwd();
+  cached = { ...parsed.data, dataDir: path.resolve(repoRoot, parsed.data.BOIG_DATA_DIR), repoRoot };
+  return cached;
+}
+
+/** Tests change process.env between cases; this forces a re-read. */
+export function resetEnv() {
+  cached = undefined;
+}
