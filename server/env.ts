@@ -30,13 +30,15 @@ let cached: Env | undefined;
 
 export function env(): Env {
   if (cached) return cached;
-  const parsed = schema.safeParse(process.env);
+  // An empty variable (`DATABASE_URL=`) means unset, as in most tools.
+  const raw = Object.fromEntries(Object.entries(process.env).filter(([, v]) => v !== undefined && v !== ""));
+  const parsed = schema.safeParse(raw);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
     throw new Error(`Invalid environment:\n${lines.join("\n")}`);
   }
   const repoRoot = process.cwd();
-  cached = { ...parsed.data, dataDir: path.resolve(repoRoot, parsed.data.BOIG_DATA_DIR), repoRoot };
+  cached = { ...parsed.data, dataDir: path.resolve(/*turbopackIgnore: true*/ repoRoot, parsed.data.BOIG_DATA_DIR), repoRoot };
   return cached;
 }
 

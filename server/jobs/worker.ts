@@ -30,10 +30,18 @@ export class LostLeaseError extends Error {
   }
 }
 
+/** Waits `ms`, or less if `signal` aborts; leaves no listener behind either way. */
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener("abort", () => (clearTimeout(timer), resolve()), { once: true });
+    const onAbort = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
   });
 
 export function startWorker(db: Db, options: WorkerOptions) {
@@ -56,7 +64,7 @@ export function startWorker(db: Db, options: WorkerOptions) {
         emit({ type: "heartbeat-error", jobId: job.id, message: String(err) });
       }
     }, heartbeatMs);
-    let checkpoint = job.checkpoint ?? null;
+    let checkpoint: unknown = job.checkpoint ?? null;
     const ctx: JobContext = {
       job,
       payload: job.payload,

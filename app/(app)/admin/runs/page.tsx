@@ -1,0 +1,5 @@
+import { RunsAdmin } from "@/components/RunsAdmin";
+
+export default function RunsPage() {
+  return <RunsAdmin />;
+}

@@ -1,0 +1,5 @@
+import { UsersAdmin } from "@/components/UsersAdmin";
+
+export default function UsersPage() {
+  return <UsersAdmin />;
+}

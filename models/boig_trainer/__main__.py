@@ -1,0 +1,59 @@
+"""CLI: `python -m boig_trainer train tiny --out RUN_DIR [...]`. stdout carries only JSON lines."""
+import argparse
+import sys
+import traceback
+from typing import List, NoReturn, Optional
+
+from .configs import TINY_PRESETS
+from .errors import TrainerError, UsageError
+from .progress import claim_stdout_for_protocol
+
+
+class JsonErrorArgumentParser(argparse.ArgumentParser):
+    """argparse would print usage and exit; we raise so the error becomes a JSON line."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = JsonErrorArgumentParser(prog="boig_trainer", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    train = commands.add_parser("train", help="train a model and export its ONNX artifact")
+    train.add_argument("model", choices=["tiny"], help="which model to train")
+    train.add_argument("--out", required=True, help="run dir: checkpoint.pt and artifact/ go here")
+    # None = "not given", so --resume can tell a conflicting flag from a default.
+    train.add_argument("--preset", choices=sorted(TINY_PRESETS), default=None, help="default: tiny")
+    train.add_argument("--steps", type=positive_int, default=None, help="override the preset's step count")
+    train.add_argument("--seed", type=int, default=None, help="default: 0")
+    train.add_argument("--resume", action="store_true", help="continue from RUN_DIR/checkpoint.pt")
+    train.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
+    return parser
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    emitter = claim_stdout_for_protocol()
+    try:
+        args = build_parser().parse_args(argv)
+        from .train_command import run_train_tiny  # imports torch (~1.5 s): not needed to reject bad args
+
+        run_train_tiny(args, emitter)
+        return 0
+    except TrainerError as error:
+        emitter.emit("error", message=str(error))
+        return error.exit_code
+    except Exception as error:  # anything unexpected still ends the protocol with an error line
+        traceback.print_exc(file=sys.stderr)
+        emitter.emit("error", message=f"{type(error).__name__}: {error}")
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

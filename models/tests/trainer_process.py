@@ -1,0 +1,41 @@
+"""Runs the trainer the way the app does: a subprocess, cwd=models/, JSON lines on stdout."""
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Dict, List
+
+MODELS_DIR = Path(__file__).resolve().parents[1]
+REPO_ROOT = MODELS_DIR.parent
+NODE = os.environ.get("BOIG_NODE", "node")  # same override the exporter honors
+
+
+@dataclass
+class TrainerRun:
+    returncode: int
+    events: List[Dict[str, Any]]  # every stdout line, parsed: a non-JSON line fails the test
+    stderr: str
+
+    def of_type(self, event_type: str) -> List[Dict[str, Any]]:
+        return [event for event in self.events if event["type"] == event_type]
+
+
+def trainer_env() -> Dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(MODELS_DIR)}
+
+
+def trainer_command(*args: str) -> List[str]:
+    return [sys.executable, "-m", "boig_trainer", *args]
+
+
+def parse_json_lines(stdout: str) -> List[Dict[str, Any]]:
+    return [json.loads(line) for line in stdout.splitlines()]
+
+
+def run_trainer(*args: str, timeout: float = 120) -> TrainerRun:
+    result = subprocess.run(
+        trainer_command(*args), cwd=MODELS_DIR, env=trainer_env(), capture_output=True, text=True, timeout=timeout
+    )
+    return TrainerRun(result.returncode, parse_json_lines(result.stdout), result.stderr)

@@ -1,0 +1,35 @@
+/** next-auth configuration: email + password (credentials), JWT sessions carrying the user id. */
+import type { NextAuthOptions } from "next-auth";
+import CredentialsProvider from "next-auth/providers/credentials";
+import { getDb } from "../db/client";
+import { verifyCredentials } from "../services/verifyCredentials";
+import { authSecret } from "./secret";
+
+export function authOptions(): NextAuthOptions {
+  return {
+    secret: authSecret(),
+    session: { strategy: "jwt", maxAge: 8 * 60 * 60 },
+    pages: { signIn: "/signin" },
+    providers: [
+      CredentialsProvider({
+        name: "Email and password",
+        credentials: { email: { label: "Email", type: "email" }, password: { label: "Password", type: "password" } },
+        async authorize(credentials) {
+          const user = await verifyCredentials(await getDb(), credentials?.email, credentials?.password);
+          return user ? { id: user.id, email: user.email, name: user.name } : null;
+        },
+      }),
+    ],
+    callbacks: {
+      // Only the id goes into the token: role and existence are re-read from the database on
+      // every request (server/auth/currentUser.ts), so role changes take effect at once.
+      jwt({ token, user }) {
+        if (user) token.uid = user.id;
+        return token;
+      },
+      session({ session, token }) {
+        return { ...session, uid: typeof token.uid === "string" ? token.uid : null };
+      },
+    },
+  };
+}

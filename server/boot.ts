@@ -1,0 +1,47 @@
+/**
+ * Process start-up shared by the web app (instrumentation.ts) and `boig worker`: open and
+ * migrate the database, make sure an admin exists, start the job worker. Idempotent.
+ */
+import { env } from "./env";
+import { getDbHandle } from "./db/client";
+import { ensureFirstAdmin } from "./services/ensureFirstAdmin";
+import { startWorker } from "./jobs/worker";
+import { jobHandlers } from "./jobs/handlers";
+
+type Booted = { worker: ReturnType<typeof startWorker> | null };
+const holder = globalThis as { __boigBoot?: Promise<Booted> };
+
+export function boot(options: { worker: boolean; log?: (line: string) => void }): Promise<Booted> {
+  holder.__boigBoot ??= (async () => {
+    const log = options.log ?? ((line: string) => console.log(line));
+    const { db, kind } = await getDbHandle();
+    const config = env();
+    const admin = await ensureFirstAdmin(db, { email: config.BOIG_ADMIN_EMAIL, password: config.BOIG_ADMIN_PASSWORD });
+    if (admin.created && admin.generatedPassword) {
+      log(
+        [
+          "",
+          "==================================================================",
+          " BOIG Studio: first admin created (this password is shown only once)",
+          `   email:    ${admin.email}`,
+          `   password: ${admin.generatedPassword}`,
+          "==================================================================",
+          "",
+        ].join("\n"),
+      );
+    } else if (admin.created) log(`BOIG Studio: first admin is ${admin.email} (from BOIG_ADMIN_EMAIL)`);
+    const worker = options.worker
+      ? startWorker(db, {
+          handlers: jobHandlers,
+          staleSeconds: config.BOIG_JOB_STALE_SECONDS,
+          exclusive: kind === "pglite",
+          onEvent: (e) => {
+            if (e.type !== "start") log(`[worker] ${e.type}${e.jobId ? ` ${e.jobId}` : ""}${e.message ? `: ${e.message}` : ""}`);
+          },
+        })
+      : null;
+    log(`BOIG Studio: database ${kind}${worker ? `, worker ${worker.workerId}` : ""}`);
+    return { worker };
+  })();
+  return holder.__boigBoot;
+}
