@@ -22,6 +22,8 @@ const schema = z.object({
   BOIG_JOB_STALE_SECONDS: z.coerce.number().positive().default(30),
   NEXTAUTH_SECRET: z.string().min(16).optional(),
   NEXTAUTH_URL: z.string().url().optional(),
+  /** Set by bin/boig.mjs so the CLI finds drizzle/ and models/ from any working directory. */
+  BOIG_REPO_ROOT: z.string().optional(),
 });
 
 export type Env = z.infer<typeof schema> & { dataDir: string; repoRoot: string };
@@ -37,7 +39,7 @@ export function env(): Env {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
     throw new Error(`Invalid environment:\n${lines.join("\n")}`);
   }
-  const repoRoot = process.cwd();
+  const repoRoot = parsed.data.BOIG_REPO_ROOT ?? process.cwd();
   cached = { ...parsed.data, dataDir: path.resolve(/*turbopackIgnore: true*/ repoRoot, parsed.data.BOIG_DATA_DIR), repoRoot };
   return cached;
 }

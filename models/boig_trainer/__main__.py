@@ -6,6 +6,7 @@ from typing import List, NoReturn, Optional
 
 from .configs import TINY_PRESETS
 from .errors import TrainerError, UsageError
+from .parent_watch import die_with_parent
 from .progress import claim_stdout_for_protocol
 
 
@@ -40,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Optional[List[str]] = None) -> int:
     emitter = claim_stdout_for_protocol()
+    die_with_parent()
     try:
         args = build_parser().parse_args(argv)
         from .train_command import run_train_tiny  # imports torch (~1.5 s): not needed to reject bad args

@@ -1,0 +1,49 @@
+/**
+ * `boig`: one CLI for every batch operation (SPEC §2). It calls the same services as the app.
+ * Subcommands not built yet say which issue brings them and exit 2.
+ */
+import { Command, Option } from "commander";
+import { AppError } from "../errors";
+import { registerTrain } from "./train";
+import { registerWorker } from "./worker";
+import { registerMigrate } from "./migrate";
+
+const NOT_YET: [name: string, summary: string, arrives: string][] = [
+  ["world", "write a simulated brand-post world in the import format", "the data issue (#3)"],
+  ["import", "import a posts.csv / posts.jsonl folder with its images", "the data issue (#3)"],
+  ["verbalize", "verbalize imported images (colors, tones, objects)", "the data issue (#3)"],
+  ["eval", "evaluation reports: data, llm (Table 1), sd (Table 2)", "issues #3-#5"],
+  ["generate", "generate scored image variants for a prompt", "the BoigSD issue (#5)"],
+  ["score", "score an image for a brand, date and prompt", "the BoigLLM issue (#4)"],
+  ["bench", "benchmarks against references and the FLOP floor", "the performance issue (#8)"],
+];
+
+export function buildCli() {
+  const program = new Command("boig")
+    .description("BOIG Studio: behavior-optimized image generation, from the command line")
+    .showHelpAfterError()
+    .addOption(new Option("--json", "machine-readable output: JSON lines").default(false));
+  registerTrain(program);
+  registerWorker(program);
+  registerMigrate(program);
+  for (const [name, summary, arrives] of NOT_YET) {
+    program
+      .command(name)
+      .description(`${summary} (not built yet)`)
+      .allowUnknownOption()
+      .allowExcessArguments()
+      .action(() => {
+        process.stderr.write(`boig ${name}: not built yet; it arrives with ${arrives}.\n`);
+        process.exitCode = 2;
+      });
+  }
+  return program;
+}
+
+buildCli()
+  .parseAsync(process.argv)
+  .catch((err) => {
+    if (err instanceof AppError) process.stderr.write(`boig: ${err.code}: ${err.message}\n`);
+    else process.stderr.write(`boig: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = 1;
+  });

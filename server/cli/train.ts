@@ -1,0 +1,59 @@
+import path from "node:path";
+import type { Command } from "commander";
+import { runTrainer } from "../jobs/trainerProcess";
+import { launchTrainerRunInput } from "../services/launchTrainerRun";
+import { parseInput } from "../services/validation";
+import { createProgress } from "./progress";
+
+/** `boig train <task>`: runs the Python trainer in the foreground with a progress bar. */
+export function registerTrain(program: Command) {
+  program
+    .command("train")
+    .description("train a model with the PyTorch trainer (tasks: tiny; llm, detector, sd-base, sd-sft, ddpo arrive later)")
+    .argument("<task>", "what to train")
+    .requiredOption("--out <dir>", "run folder (checkpoints, artifact/)")
+    .option("--preset <name>", "tiny | default", "tiny")
+    .option("--steps <n>", "override the preset's step count")
+    .option("--seed <n>", "random seed", "0")
+    .option("--device <device>", "cpu | cuda", "cpu")
+    .option("--resume", "continue from the run folder's last checkpoint", false)
+    .action(async (task: string, opts) => {
+      const json = program.opts().json as boolean;
+      const run = parseInput(launchTrainerRunInput, {
+        task,
+        preset: opts.preset,
+        seed: Number(opts.seed),
+        device: opts.device,
+        ...(opts.steps !== undefined ? { steps: Number(opts.steps) } : {}),
+      });
+      const outDir = path.resolve(opts.out);
+      const args = ["train", run.task, "--out", outDir, "--preset", run.preset, "--seed", String(run.seed), "--device", run.device];
+      if (run.steps) args.push("--steps", String(run.steps));
+      if (opts.resume) args.push("--resume");
+      const progress = createProgress({ json, label: `train ${run.task}` });
+      const abort = new AbortController();
+      const onSignal = () => abort.abort(new Error("interrupted"));
+      process.once("SIGINT", onSignal);
+      process.once("SIGTERM", onSignal);
+      try {
+        let done: Record<string, unknown> = {};
+        await runTrainer(args, {
+          signal: abort.signal,
+          onStderr: (line) => !json && process.stderr.isTTY === false && process.stderr.write(`${line}\n`),
+          onEvent: (e) => {
+            if (e.type === "progress") {
+              const p = e as { step: number; total: number; message?: string };
+              progress.update(p.step / p.total, p.message);
+            } else if (e.type === "artifact") progress.info(`artifact: ${(e as { dir: string }).dir}`);
+            else if (e.type === "done") done = e as Record<string, unknown>;
+          },
+        });
+        progress.stop();
+        progress.result({ runDir: outDir, artifact: path.join(outDir, "artifact"), metrics: done.metrics ?? {} });
+      } finally {
+        progress.stop();
+        process.off("SIGINT", onSignal);
+        process.off("SIGTERM", onSignal);
+      }
+    });
+}
