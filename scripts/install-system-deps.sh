@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the project needs, only those missing. Needs root (or sudo).
-#   python3-torch python3-onnx python3-pytest  the trainer (for /usr/bin/python3)
+#   python3-torch python3-onnx python3-pytest python3-numpy python3-pil  the trainer (for /usr/bin/python3)
 #   chromium                                    browser tests (playwright-core drives it)
 #   postgresql                                  the Postgres-server test pass
 set -euo pipefail
-PACKAGES=(python3-torch python3-onnx python3-pytest python3-numpy chromium postgresql)
+PACKAGES=(python3-torch python3-onnx python3-pytest python3-numpy python3-pil chromium postgresql)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

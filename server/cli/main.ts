@@ -7,10 +7,10 @@ import { AppError } from "../errors";
 import { registerTrain } from "./train";
 import { registerWorker } from "./worker";
 import { registerMigrate } from "./migrate";
+import { registerImport } from "./import";
 
 const NOT_YET: [name: string, summary: string, arrives: string][] = [
   ["world", "write a simulated brand-post world in the import format", "the data issue (#3)"],
-  ["import", "import a posts.csv / posts.jsonl folder with its images", "the data issue (#3)"],
   ["verbalize", "verbalize imported images (colors, tones, objects)", "the data issue (#3)"],
   ["eval", "evaluation reports: data, llm (Table 1), sd (Table 2)", "issues #3-#5"],
   ["generate", "generate scored image variants for a prompt", "the BoigSD issue (#5)"],
@@ -26,6 +26,7 @@ export function buildCli() {
   registerTrain(program);
   registerWorker(program);
   registerMigrate(program);
+  registerImport(program);
   for (const [name, summary, arrives] of NOT_YET) {
     program
       .command(name)

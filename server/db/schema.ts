@@ -14,6 +14,7 @@ import {
   real,
   text,
   timestamp,
+  uniqueIndex,
   uuid,
 } from "drizzle-orm/pg-core";
 
@@ -94,4 +95,98 @@ export const auditLog = pgTable("audit_log", {
   target: text("target"),
   details: jsonb("details").notNull().default({}),
   at: timestamp("at", { withTimezone: true }).notNull().defaultNow(),
+});
+
+// ---------------------------------------------------------------------------------------------
+// Imported data (SPEC §3.2–3.3): datasets of posts (social) or assets (stock), their images,
+// KPI buckets and the stable test split.
+
+export const DATASET_KINDS = ["social", "stock"] as const;
+export type DatasetKind = (typeof DATASET_KINDS)[number];
+export const BUCKETS = ["high", "medium", "low"] as const;
+export type Bucket = (typeof BUCKETS)[number];
+
+export const datasets = pgTable("datasets", {
+  id: uuid("id").primaryKey().defaultRandom(),
+  name: text("name").notNull().unique(),
+  kind: text("kind").$type<DatasetKind>().notNull(),
+  sourceDir: text("source_dir").notNull(),
+  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
+export const posts = pgTable(
+  "posts",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    datasetId: uuid("dataset_id")
+      .notNull()
+      .references(() => datasets.id, { onDelete: "cascade" }),
+    /** post_id (social) or asset_id (stock): the key that makes re-import idempotent. */
+    externalId: text("external_id").notNull(),
+    account: text("account"), // social only
+    postedAt: timestamp("posted_at", { withTimezone: true }).notNull(), // posted_at / released_at
+    text: text("text").notNull(), // social text / stock caption
+    keywords: jsonb("keywords").$type<string[]>().notNull().default([]),
+    likes: integer("likes"),
+    downloads: integer("downloads"),
+    forwardActions: integer("forward_actions"),
+    impressions: integer("impressions"),
+    /** The KPI that buckets are cut on: likes (social) or forward actions (stock). */
+    kpi: real("kpi").notNull(),
+    bucket: text("bucket").$type<Bucket>(),
+    split: text("split").$type<"train" | "test">().notNull().default("train"),
+    /** sha256 of the normalized row + its media hashes: unchanged rows are not rewritten. */
+    contentHash: text("content_hash").notNull(),
+    sourceLine: integer("source_line").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex("posts_dataset_external_idx").on(t.datasetId, t.externalId),
+    index("posts_dataset_bucket_idx").on(t.datasetId, t.bucket, t.split),
+    index("posts_account_idx").on(t.datasetId, t.account, t.postedAt),
+    check("posts_bucket_check", sql`${t.bucket} is null or ${t.bucket} in ('high', 'medium', 'low')`),
+    check("posts_split_check", sql`${t.split} in ('train', 'test')`),
+  ],
+);
+
+export const images = pgTable(
+  "images",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    postId: uuid("post_id")
+      .notNull()
+      .references(() => posts.id, { onDelete: "cascade" }),
+    position: integer("position").notNull(),
+    /** The path as the import file wrote it, relative to its folder. */
+    mediaPath: text("media_path").notNull(),
+    sha256: text("sha256").notNull(),
+    /** Content-addressed copy under BOIG_DATA_DIR/images/. */
+    storedPath: text("stored_path").notNull(),
+    format: text("format").notNull(),
+    width: integer("width").notNull(),
+    height: integer("height").notNull(),
+    /** Verbalization (SPEC §3.4) and its canonical text; null until verbalized. */
+    verbalization: jsonb("verbalization"),
+    canonicalText: text("canonical_text"),
+    verbalizedBy: text("verbalized_by"),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex("images_post_position_idx").on(t.postId, t.position), index("images_sha_idx").on(t.sha256)],
+);
+
+/** One import run's outcome, with every rejected row and why (line, column, reason). */
+export const importReports = pgTable("import_reports", {
+  id: uuid("id").primaryKey().defaultRandom(),
+  datasetId: uuid("dataset_id").references(() => datasets.id, { onDelete: "cascade" }),
+  sourceFile: text("source_file").notNull(),
+  inserted: integer("inserted").notNull().default(0),
+  updated: integer("updated").notNull().default(0),
+  unchanged: integer("unchanged").notNull().default(0),
+  rejected: integer("rejected").notNull().default(0),
+  errors: jsonb("errors").$type<{ line: number; column: string; reason: string }[]>().notNull().default([]),
+  bucketCounts: jsonb("bucket_counts").$type<Record<string, number>>().notNull().default({}),
+  createdBy: uuid("created_by").references(() => users.id, { onDelete: "set null" }),
+  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
 });

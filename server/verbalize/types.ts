@@ -20,3 +20,6 @@ export type Verbalization = {
   objects: DetectedObject[];
   caption: string;
 };
+
+/** Decoded pixels: row-major RGBA, 4 bytes per pixel, `rgba.length === width * height * 4`. */
+export type RgbaImage = { rgba: Uint8Array; width: number; height: number };

@@ -63,3 +63,5 @@ export const MIN_COLOR_COVERAGE = 0.05;
 export const MAX_COLORS = 5;
 export const COVERAGE_STEP = 0.05; // coverages are quantized to multiples of this
 export const BOX_GRID = 16; // boxes are quantized to a 1/16 grid
+/** At most this many objects in a canonical verbalization (SPEC §3.4: compact); ~6 tokens each. */
+export const MAX_OBJECTS = 10;
