@@ -5,6 +5,7 @@
 import { env } from "./env";
 import { getDbHandle } from "./db/client";
 import { ensureFirstAdmin } from "./services/ensureFirstAdmin";
+import { ensureDemoWorldQueued } from "./services/ensureDemoWorld";
 import { startWorker } from "./jobs/worker";
 import { jobHandlers } from "./jobs/handlers";
 
@@ -30,6 +31,8 @@ export function boot(options: { worker: boolean; log?: (line: string) => void })
         ].join("\n"),
       );
     } else if (admin.created) log(`BOIG Studio: first admin is ${admin.email} (from BOIG_ADMIN_EMAIL)`);
+    if (config.BOIG_DEMO_WORLD === "1" && (await ensureDemoWorldQueued(db)))
+      log("BOIG Studio: first start: the demo world is being generated, imported and verbalized (see Admin → Runs)");
     const worker = options.worker
       ? startWorker(db, {
           handlers: jobHandlers,

@@ -20,6 +20,8 @@ const schema = z.object({
   BOIG_EMBEDDED_WORKER: z.enum(["0", "1"]).default("1"),
   /** Seconds without a heartbeat after which a running job counts as orphaned. */
   BOIG_JOB_STALE_SECONDS: z.coerce.number().positive().default(30),
+  /** On first start with an empty database, generate and import the demo world (0 = don't). */
+  BOIG_DEMO_WORLD: z.enum(["0", "1"]).default("1"),
   NEXTAUTH_SECRET: z.string().min(16).optional(),
   NEXTAUTH_URL: z.string().url().optional(),
   /** Set by bin/boig.mjs so the CLI finds drizzle/ and models/ from any working directory. */

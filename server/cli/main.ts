@@ -8,10 +8,10 @@ import { registerTrain } from "./train";
 import { registerWorker } from "./worker";
 import { registerMigrate } from "./migrate";
 import { registerImport } from "./import";
+import { registerVerbalize } from "./verbalize";
 
 const NOT_YET: [name: string, summary: string, arrives: string][] = [
   ["world", "write a simulated brand-post world in the import format", "the data issue (#3)"],
-  ["verbalize", "verbalize imported images (colors, tones, objects)", "the data issue (#3)"],
   ["eval", "evaluation reports: data, llm (Table 1), sd (Table 2)", "issues #3-#5"],
   ["generate", "generate scored image variants for a prompt", "the BoigSD issue (#5)"],
   ["score", "score an image for a brand, date and prompt", "the BoigLLM issue (#4)"],
@@ -27,6 +27,7 @@ export function buildCli() {
   registerWorker(program);
   registerMigrate(program);
   registerImport(program);
+  registerVerbalize(program);
   for (const [name, summary, arrives] of NOT_YET) {
     program
       .command(name)

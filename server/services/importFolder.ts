@@ -77,6 +77,7 @@ async function importSource(
   let pending: { line: number; values: Record<string, unknown> }[] = [];
 
   const flush = async () => {
+    if (pending.length === 0) return;
     const ready = await prepareBatch(pending, kind, schema, rootReal, options.maxMediaBytes ?? MAX_MEDIA_BYTES, firstLineOf, errors);
     const c = await upsertPosts(db, datasetId, ready);
     counts.inserted += c.inserted;

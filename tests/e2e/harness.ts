@@ -36,6 +36,7 @@ export async function startApp(extraEnv: Record<string, string> = {}): Promise<A
       NODE_ENV: "production",
       PORT: String(port),
       BOIG_DATA_DIR: dataDir,
+      BOIG_DEMO_WORLD: "0",
       BOIG_ADMIN_EMAIL: ADMIN.email,
       BOIG_ADMIN_PASSWORD: ADMIN.password,
       NEXTAUTH_URL: `http://127.0.0.1:${port}`,
