@@ -1,11 +1,13 @@
 import type { SessionUser } from "@/server/api/trpc";
 import { NavLink } from "./NavLink";
 import { SignOutButton } from "./SignOutButton";
+import { BootstrapBanner } from "./BootstrapBanner";
 
 const MARKETER_LINKS = [
   { href: "/generate", label: "Generate" },
   { href: "/score", label: "Score" },
   { href: "/history", label: "History" },
+  { href: "/insights", label: "Insights" },
 ];
 const ADMIN_LINKS = [
   { href: "/admin/data", label: "Data" },
@@ -39,6 +41,7 @@ export function AppShell({ user, children }: { user: SessionUser; children: Reac
           <span className="rounded-full bg-slate-100 px-2 py-0.5 text-xs font-medium text-slate-600">{user.role}</span>
           <SignOutButton />
         </header>
+        <BootstrapBanner />
         <main className="flex-1 px-8 py-6">{children}</main>
       </div>
     </div>

@@ -31,7 +31,7 @@ export function boot(options: { worker: boolean; log?: (line: string) => void })
         ].join("\n"),
       );
     } else if (admin.created) log(`BOIG Studio: first admin is ${admin.email} (from BOIG_ADMIN_EMAIL)`);
-    if (config.BOIG_DEMO_WORLD === "1" && (await ensureDemoWorldQueued(db)))
+    if (config.BOIG_DEMO_WORLD === "1" && (await ensureDemoWorldQueued(db, { postsPerBrand: config.BOIG_DEMO_POSTS_PER_BRAND })))
       log("BOIG Studio: first start: the demo world is being generated, imported and verbalized (see Admin → Runs)");
     const worker = options.worker
       ? startWorker(db, {

@@ -22,6 +22,8 @@ const schema = z.object({
   BOIG_JOB_STALE_SECONDS: z.coerce.number().positive().default(30),
   /** On first start with an empty database, generate and import the demo world (0 = don't). */
   BOIG_DEMO_WORLD: z.enum(["0", "1"]).default("1"),
+  /** Size of that demo world (posts per brand; 24 brands). Small values make quick test setups. */
+  BOIG_DEMO_POSTS_PER_BRAND: z.coerce.number().int().min(1).max(5000).default(250),
   NEXTAUTH_SECRET: z.string().min(16).optional(),
   NEXTAUTH_URL: z.string().url().optional(),
   /** Set by bin/boig.mjs so the CLI finds drizzle/ and models/ from any working directory. */

@@ -7,11 +7,14 @@ import { publicRouter } from "./routers/public";
 import { meRouter } from "./routers/me";
 import { adminUsersRouter } from "./routers/adminUsers";
 import { adminJobsRouter } from "./routers/adminJobs";
+import { dataRouter } from "./routers/data";
+import { adminDataRouter } from "./routers/adminData";
 
 export const appRouter = router({
   public: publicRouter,
   me: meRouter,
-  admin: router({ users: adminUsersRouter, jobs: adminJobsRouter }),
+  data: dataRouter,
+  admin: router({ users: adminUsersRouter, jobs: adminJobsRouter, data: adminDataRouter }),
 });
 
 export type AppRouter = typeof appRouter;

@@ -9,10 +9,10 @@ import { registerWorker } from "./worker";
 import { registerMigrate } from "./migrate";
 import { registerImport } from "./import";
 import { registerVerbalize } from "./verbalize";
+import { registerEval } from "./eval";
 
 const NOT_YET: [name: string, summary: string, arrives: string][] = [
   ["world", "write a simulated brand-post world in the import format", "the data issue (#3)"],
-  ["eval", "evaluation reports: data, llm (Table 1), sd (Table 2)", "issues #3-#5"],
   ["generate", "generate scored image variants for a prompt", "the BoigSD issue (#5)"],
   ["score", "score an image for a brand, date and prompt", "the BoigLLM issue (#4)"],
   ["bench", "benchmarks against references and the FLOP floor", "the performance issue (#8)"],
@@ -28,6 +28,7 @@ export function buildCli() {
   registerMigrate(program);
   registerImport(program);
   registerVerbalize(program);
+  registerEval(program);
   for (const [name, summary, arrives] of NOT_YET) {
     program
       .command(name)

@@ -6,16 +6,15 @@ import { generateWorld, generateWorldInput } from "../world/generateWorld";
 import { createProgress } from "./progress";
 
 /** Numbers from the command line: digits only, so "12abc" or "1e3" is an error, not a guess. */
-const integerArg = (name: string) =>
-  z.string().regex(/^\d+$/, `${name} must be a whole number`).transform(Number);
+const wholeNumber = z.string().regex(/^\d+$/, "must be a whole number").transform(Number);
 
 const worldArgs = z.object({
-  seed: integerArg("seed"),
+  seed: wholeNumber,
   out: z.string().min(1),
-  brands: integerArg("brands").optional(),
-  posts: integerArg("posts").optional(),
-  stock: integerArg("stock").optional(),
-  size: integerArg("size").optional(),
+  brands: wholeNumber.optional(),
+  posts: wholeNumber.optional(),
+  stock: wholeNumber.optional(),
+  size: wholeNumber.optional(),
   analyze: z.boolean().default(false),
 });
 

@@ -4,8 +4,7 @@
  * not show sometimes, and nothing visual otherwise, so caption–image agreement varies.
  * Captions contain commas, quotes and the odd line break (real posts do; CSV must quote them).
  */
-import type { ObjectClass } from "../verbalize/vocabulary";
-import { COLOR_NAMES, OBJECT_CLASSES } from "../verbalize/vocabulary";
+import { COLOR_NAMES, OBJECT_CLASSES, type ObjectClass } from "../verbalize/vocabulary";
 import type { BrandProfile } from "./brands";
 import { CATEGORY_PROFILES } from "./categories";
 import type { Rng } from "./random";

@@ -11,12 +11,13 @@ import { dataImportHandler } from "./dataImport";
 
 export const DEFAULT_WORLD_SEED = 7;
 
-export const bootstrapWorldHandler: JobHandler<{ seed?: number }> = async (ctx) => {
+export const bootstrapWorldHandler: JobHandler<{ seed?: number; postsPerBrand?: number }> = async (ctx) => {
   const seed = ctx.payload?.seed ?? DEFAULT_WORLD_SEED;
-  const outDir = path.join(env().dataDir, "worlds", `default-seed${seed}`);
+  const postsPerBrand = ctx.payload?.postsPerBrand ?? 250;
+  const outDir = path.join(env().dataDir, "worlds", `demo-seed${seed}-posts${postsPerBrand}`);
   if (!fs.existsSync(path.join(outDir, "world.json"))) {
     await ctx.log(`Generating the demo world (seed ${seed}) into ${outDir}`);
-    await generateWorld({ seed, outDir, onProgress: (f, m) => void ctx.progress(f * 0.3, m) });
+    await generateWorld({ seed, postsPerBrand, outDir, onProgress: (f, m) => void ctx.progress(f * 0.3, m) });
   }
   const progress = ctx.progress;
   return dataImportHandler({
