@@ -8,11 +8,11 @@ import { registerTrain } from "./train";
 import { registerWorker } from "./worker";
 import { registerMigrate } from "./migrate";
 import { registerImport } from "./import";
+import { registerWorld } from "./world";
 import { registerVerbalize } from "./verbalize";
 import { registerEval } from "./eval";
 
 const NOT_YET: [name: string, summary: string, arrives: string][] = [
-  ["world", "write a simulated brand-post world in the import format", "the data issue (#3)"],
   ["generate", "generate scored image variants for a prompt", "the BoigSD issue (#5)"],
   ["score", "score an image for a brand, date and prompt", "the BoigLLM issue (#4)"],
   ["bench", "benchmarks against references and the FLOP floor", "the performance issue (#8)"],
@@ -23,6 +23,7 @@ export function buildCli() {
     .description("BOIG Studio: behavior-optimized image generation, from the command line")
     .showHelpAfterError()
     .addOption(new Option("--json", "machine-readable output: JSON lines").default(false));
+  registerWorld(program);
   registerTrain(program);
   registerWorker(program);
   registerMigrate(program);

@@ -10,10 +10,8 @@ import { MIN_COLOR_COVERAGE, TONES, type Tone } from "./vocabulary";
  *   cool   S > 0.25 and H in teal → cyan → blue → violet: 150° ≤ H < 290°
  *   vivid  S > 0.6
  *   muted  S < 0.2
- * Greens (70°–150°) and magentas (290°–330°) are neither warm nor cool. The hue ranges are the
- * ones the world's ground truth uses (server/world/pixelStats.ts), so measured and true tones
- * agree on every palette color but white (muted here, by the refinement below) and gold (S is
- * exactly 0.6: not vivid here; float rounding makes it vivid there).
+ * Greens (70°–150°) and magentas (290°–330°) are neither warm nor cool. The world's ground truth
+ * (server/world/groundTruth.ts) calls this same function, so measured and true tones agree.
  * Refinement: HSL saturation explodes near black and white ((2,0,0) has S = 1), so JPEG noise in
  * shadows would read as "vivid, warm". A pixel whose chroma (max − min channel) is below
  * TONE_THRESHOLDS.achromaticChroma is treated as grey (S = 0, no hue): muted, and dark/light by L only.

@@ -1,11 +1,13 @@
 /**
  * The ground-truth verbalization of a rendered scene (SPEC §3.4 record): objects come from the
  * scene graph (exact boxes, score 1); colors and tones are measured on the rendered pixels by
- * pixelStats (nearest-palette count, HSL tones), because that is what a verbalizer sees: object
- * accents, occlusion and background shades all count. The caption is built from the above.
+ * the app's own verbalizer (server/verbalize: CIELab nearest palette color, HSL tones), so the
+ * engagement model and every later measurement name colors the same way. Object accents,
+ * occlusion and background shades all count. The caption is built from the above.
  */
 import type { Verbalization } from "../verbalize/types";
-import { colorAndToneCoverage } from "./pixelStats";
+import { measureColors } from "../verbalize/colors";
+import { measureTones } from "../verbalize/tones";
 import { DEFAULT_IMAGE_SIZE, renderScene } from "./render";
 import type { Scene } from "./scene";
 
@@ -24,10 +26,11 @@ export function describeScene(scene: Scene): string {
  * is rendered at the default size for the color and tone count.
  */
 export function sceneToVerbalization(scene: Scene, rgba?: Uint8Array): Verbalization {
-  const { colors, tones } = colorAndToneCoverage(rgba ?? renderScene(scene, DEFAULT_IMAGE_SIZE));
+  const pixels = rgba ?? renderScene(scene, DEFAULT_IMAGE_SIZE);
+  const size = Math.round(Math.sqrt(pixels.length / 4)); // renders are square
   return {
-    colors,
-    tones,
+    colors: measureColors(pixels, size, size),
+    tones: measureTones(pixels, size, size),
     objects: scene.objects.map((o) => ({ label: o.label, box: { ...o.box }, score: 1 })),
     caption: describeScene(scene),
   };

@@ -5,7 +5,9 @@
  */
 import { PNG } from "pngjs";
 import { COLOR_NAMES, PALETTE, type ColorName } from "../verbalize/vocabulary";
-import { nearestPaletteColor, type Rgb } from "./pixelStats";
+import { nearestPaletteColor } from "../verbalize/colors";
+
+export type Rgb = readonly [number, number, number];
 import type { BackgroundTone, Scene } from "./scene";
 import { SILHOUETTES, partAt } from "./silhouettes";
 
@@ -31,7 +33,7 @@ function shade(color: ColorName, tone: BackgroundTone): Rgb {
   const target = TONE_TARGETS[tone](base);
   for (const f of [0.6, 0.5, 0.4, 0.3, 0.2, 0.1]) {
     const candidate = mix(base, target, f);
-    if (nearestPaletteColor(candidate) === color) return candidate;
+    if (nearestPaletteColor(...candidate) === color) return candidate; // what the verbalizer will name it
   }
   return base;
 }

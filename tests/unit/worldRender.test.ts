@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { COLOR_NAMES, OBJECT_CLASSES, PALETTE, type ObjectClass } from "@/server/verbalize/vocabulary";
 import { sceneToVerbalization } from "@/server/world/groundTruth";
-import { nearestPaletteColor } from "@/server/world/pixelStats";
+import { nearestPaletteColor } from "@/server/verbalize/colors";
 import { createRng } from "@/server/world/random";
 import { backgroundRgb, renderScene } from "@/server/world/render";
 import { BACKGROUND_TONES, sampleScene, type Scene } from "@/server/world/scene";
@@ -110,7 +110,7 @@ describe("scenes", () => {
 
   it("keep every background shade's palette name (the verbalizer reads the color the scene says)", () => {
     for (const color of COLOR_NAMES) for (const tone of BACKGROUND_TONES)
-      expect(nearestPaletteColor(backgroundRgb(color, tone)), `${color}/${tone}`).toBe(color);
+      expect(nearestPaletteColor(...backgroundRgb(color, tone)), `${color}/${tone}`).toBe(color);
   });
 
   it("have a ground-truth verbalization with exact boxes and measured colors and tones", () => {
