@@ -62,11 +62,11 @@ export function DatasetInsights() {
           <section className={card}>
             <h2 className="mb-3 font-medium">KPI buckets</h2>
             <table className="w-full text-left text-sm">
-              <thead className="text-slate-500"><tr><th className="py-1 font-medium">Bucket</th><th className="font-medium">Split</th><th className="font-medium">Posts</th><th className="font-medium">Mean {r.kpiName}</th><th className="font-medium">Objects / image</th></tr></thead>
+              <thead className="text-slate-500"><tr><th className="py-1 font-medium">Bucket</th><th className="font-medium">Split</th><th className="font-medium">Posts</th><th className="font-medium">Mean {r.kpiName}</th><th className="font-medium">Objects / image</th><th className="font-medium">Quality proxy</th><th className="font-medium">Caption–image agreement</th></tr></thead>
               <tbody>
                 {r.buckets.map((b) => (
                   <tr key={`${b.bucket}/${b.split}`} className="border-t border-slate-100">
-                    <td className="py-1">{b.bucket}</td><td>{b.split}</td><td>{b.posts}</td><td>{b.meanKpi.toFixed(0)}</td><td>{b.meanObjects === null ? "–" : b.meanObjects.toFixed(2)}</td>
+                    <td className="py-1">{b.bucket}</td><td>{b.split}</td><td>{b.posts}</td><td>{b.meanKpi.toFixed(0)}</td><td>{fmt(b.meanObjects)}</td><td>{fmt(b.meanQuality)}</td><td>{fmt(b.meanAgreement)}</td>
                   </tr>
                 ))}
               </tbody>
@@ -77,6 +77,8 @@ export function DatasetInsights() {
     </div>
   );
 }
+
+const fmt = (v: number | null) => (v === null ? "–" : v.toFixed(2));
 
 function Stat({ label, value }: { label: string; value: string | number }) {
   return (

@@ -42,9 +42,10 @@ function printInsights(r: Awaited<ReturnType<typeof getDatasetInsights>>) {
   const s = r.summary;
   out(`${r.dataset.name} (${r.dataset.kind}): ${s.posts} posts, ${s.images} images (${s.verbalized} verbalized), ${s.accounts} accounts`);
   out(`  span: ${s.first ? new Date(s.first).toISOString().slice(0, 10) : "-"} … ${s.last ? new Date(s.last).toISOString().slice(0, 10) : "-"}`);
-  out(`  bucket/split       posts   mean ${r.kpiName}   objects/image`);
+  const f = (v: number | null) => (v === null ? "-" : v.toFixed(2)).padStart(8);
+  out(`  bucket/split       posts   mean ${r.kpiName.padEnd(8)}  objects  quality  agreement`);
   for (const b of r.buckets)
-    out(`  ${`${b.bucket}/${b.split}`.padEnd(16)} ${String(b.posts).padStart(7)}   ${b.meanKpi.toFixed(1).padStart(12)}   ${b.meanObjects === null ? "-" : b.meanObjects.toFixed(2)}`);
+    out(`  ${`${b.bucket}/${b.split}`.padEnd(16)} ${String(b.posts).padStart(7)}   ${b.meanKpi.toFixed(1).padStart(12)} ${f(b.meanObjects)} ${f(b.meanQuality)} ${f(b.meanAgreement)}`);
   const top = [...r.frequencies].sort((a, b) => Math.abs(b.high - b.low) - Math.abs(a.high - a.low)).slice(0, 8);
   if (top.length) {
     out(`  attributes that differ most, high vs low (share of images):`);

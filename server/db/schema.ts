@@ -171,6 +171,10 @@ export const images = pgTable(
     verbalization: jsonb("verbalization"),
     canonicalText: text("canonical_text"),
     verbalizedBy: text("verbalized_by"),
+    /** No-reference quality proxy in [0, 1] (server/verbalize/quality.ts). */
+    quality: real("quality"),
+    /** Share of the objects/colors the post's text mentions that the image shows; null if none. */
+    agreement: real("agreement"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [uniqueIndex("images_post_position_idx").on(t.postId, t.position), index("images_sha_idx").on(t.sha256)],

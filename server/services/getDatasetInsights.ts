@@ -1,7 +1,8 @@
 /**
  * Dataset statistics for marketers (the paper's Table 3 and Figures 7–9 analogues): size and
- * span, the likes distribution on a log scale, posts over time, posts per bucket and split,
- * objects per image, and which colors / tones / objects are more frequent in high than in low.
+ * span, the likes distribution on a log scale, posts over time, posts per bucket and split with
+ * objects per image, the quality proxy and caption–image agreement (Fig. 9), and which colors /
+ * tones / objects are more frequent in high than in low.
  */
 import { eq, sql } from "drizzle-orm";
 import { queryRows, type Db } from "../db/client";
@@ -35,10 +36,11 @@ export async function getDatasetInsights(db: Db, datasetId: string) {
         from posts where dataset_id = ${id} group by 1 order by 1`,
   );
 
-  const buckets = await queryRows<{ bucket: string; split: string; posts: number; meanKpi: number; meanObjects: number | null }>(
+  const buckets = await queryRows<{ bucket: string; split: string; posts: number; meanKpi: number; meanObjects: number | null; meanQuality: number | null; meanAgreement: number | null }>(
     db,
     sql`select coalesce(p.bucket, 'none') as bucket, p.split, count(distinct p.id)::int as posts, avg(p.kpi)::float8 as "meanKpi",
-               avg(jsonb_array_length(i.verbalization -> 'objects'))::float8 as "meanObjects"
+               avg(jsonb_array_length(i.verbalization -> 'objects'))::float8 as "meanObjects",
+               avg(i.quality)::float8 as "meanQuality", avg(i.agreement)::float8 as "meanAgreement"
         from posts p left join images i on i.post_id = p.id
         where p.dataset_id = ${id} group by 1, 2 order by 1, 2`,
   );

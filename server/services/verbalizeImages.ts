@@ -13,6 +13,8 @@ import { decodeImage } from "../verbalize/decodeImage";
 import type { ObjectDetector } from "../verbalize/detector";
 import { verbalizeImage } from "../verbalize/verbalizeImage";
 import { quantizeVerbalization, toCanonicalText } from "../verbalize/canonical";
+import { qualityProxy } from "../verbalize/quality";
+import { captionImageAgreement, mentionsIn } from "../world/agreement";
 
 const CHUNK = 200;
 
@@ -45,7 +47,7 @@ export async function verbalizeImages(db: Db, options: VerbalizeOptions) {
   let lastId = "00000000-0000-0000-0000-000000000000";
   for (;;) {
     const chunk = await db
-      .select({ id: images.id, storedPath: images.storedPath })
+      .select({ id: images.id, storedPath: images.storedPath, text: posts.text, keywords: posts.keywords })
       .from(images)
       .innerJoin(posts, eq(posts.id, images.postId))
       .where(and(where, sql`${images.id} > ${lastId}`))
@@ -53,19 +55,29 @@ export async function verbalizeImages(db: Db, options: VerbalizeOptions) {
       .limit(CHUNK);
     if (chunk.length === 0) break;
     lastId = chunk.at(-1)!.id;
-    const results: { id: string; verbalization: unknown; canonicalText: string }[] = [];
+    const results: { id: string; verbalization: unknown; canonicalText: string; quality: number; agreement: number | null }[] = [];
     for (const row of chunk) {
       try {
         const bytes = await fs.readFile(path.join(env().dataDir, row.storedPath));
-        const verbalization = quantizeVerbalization(await verbalizeImage(decodeImage(bytes), options.detector));
-        results.push({ id: row.id, verbalization, canonicalText: toCanonicalText(verbalization) });
+        const image = decodeImage(bytes);
+        const verbalization = quantizeVerbalization(await verbalizeImage(image, options.detector));
+        results.push({
+          id: row.id,
+          verbalization,
+          canonicalText: toCanonicalText(verbalization),
+          quality: qualityProxy(image.rgba, image.width, image.height).score,
+          agreement: captionImageAgreement(mentionsIn(row.text, row.keywords), verbalization),
+        });
       } catch {
         failed++; // a missing or corrupt stored file: leave the row unverbalized, count it
       }
     }
     await db.transaction(async (tx) => {
       for (const r of results)
-        await tx.update(images).set({ verbalization: r.verbalization, canonicalText: r.canonicalText, verbalizedBy: tag }).where(eq(images.id, r.id));
+        await tx
+          .update(images)
+          .set({ verbalization: r.verbalization, canonicalText: r.canonicalText, verbalizedBy: tag, quality: r.quality, agreement: r.agreement })
+          .where(eq(images.id, r.id));
     });
     done += chunk.length;
     await options.onProgress?.(total ? done / total : 1, `verbalized ${done} of ${total} images`);

@@ -1,0 +1,2 @@
+ALTER TABLE "images" ADD COLUMN "quality" real;--> statement-breakpoint
+ALTER TABLE "images" ADD COLUMN "agreement" real;
