@@ -1,7 +1,7 @@
 import path from "node:path";
 import type { Command } from "commander";
 import { runTrainer } from "../jobs/trainerProcess";
-import { launchTrainerRunInput } from "../services/launchTrainerRun";
+import { launchTrainerRunInput, trainerArgs } from "../services/launchTrainerRun";
 import { parseInput } from "../services/validation";
 import { createProgress } from "./progress";
 
@@ -9,7 +9,7 @@ import { createProgress } from "./progress";
 export function registerTrain(program: Command) {
   program
     .command("train")
-    .description("train a model with the PyTorch trainer (tasks: tiny; llm, detector, sd-base, sd-sft, ddpo arrive later)")
+    .description("train a model with the PyTorch trainer (tasks: tiny, detector; llm, sd-base, sd-sft, ddpo arrive later)")
     .argument("<task>", "what to train")
     .requiredOption("--out <dir>", "run folder (checkpoints, artifact/)")
     .option("--preset <name>", "tiny | default", "tiny")
@@ -17,6 +17,8 @@ export function registerTrain(program: Command) {
     .option("--seed <n>", "random seed", "0")
     .option("--device <device>", "cpu | cuda", "cpu")
     .option("--resume", "continue from the run folder's last checkpoint", false)
+    .option("--data <dir>", "detector: the world folder to learn from (`boig world --out DIR`)")
+    .option("--arch <name>", "detector: centernet | dilated")
     .action(async (task: string, opts) => {
       const json = program.opts().json as boolean;
       const run = parseInput(launchTrainerRunInput, {
@@ -25,11 +27,11 @@ export function registerTrain(program: Command) {
         seed: Number(opts.seed),
         device: opts.device,
         ...(opts.steps !== undefined ? { steps: Number(opts.steps) } : {}),
+        ...(opts.data !== undefined ? { data: path.resolve(opts.data) } : {}),
+        ...(opts.arch !== undefined ? { arch: opts.arch } : {}),
       });
       const outDir = path.resolve(opts.out);
-      const args = ["train", run.task, "--out", outDir, "--preset", run.preset, "--seed", String(run.seed), "--device", run.device];
-      if (run.steps) args.push("--steps", String(run.steps));
-      if (opts.resume) args.push("--resume");
+      const args = trainerArgs(run, outDir, opts.resume);
       const progress = createProgress({ json, label: `train ${run.task}` });
       const abort = new AbortController();
       const onSignal = () => abort.abort(new Error("interrupted"));

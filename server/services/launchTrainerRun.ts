@@ -4,16 +4,36 @@ import { enqueueJob } from "./enqueueJob";
 import { parseInput } from "./validation";
 import { recordAudit } from "./recordAudit";
 
-/** The trainer tasks a run can launch; later issues add llm, detector, sd-base, sd-sft, ddpo. */
-export const TRAINER_TASKS = ["tiny"] as const;
+/** The trainer tasks a run can launch; later issues add llm, sd-base, sd-sft, ddpo. */
+export const TRAINER_TASKS = ["tiny", "detector"] as const;
+export const DETECTOR_ARCHES = ["centernet", "dilated"] as const;
 
-export const launchTrainerRunInput = z.object({
-  task: z.enum(TRAINER_TASKS),
-  preset: z.enum(["tiny", "default"]).default("tiny"),
-  steps: z.number().int().min(1).max(1_000_000).optional(),
-  seed: z.number().int().min(0).max(2 ** 31 - 1).default(0),
-  device: z.enum(["cpu", "cuda"]).default("cpu"),
-});
+export const launchTrainerRunInput = z
+  .object({
+    task: z.enum(TRAINER_TASKS),
+    preset: z.enum(["tiny", "default"]).default("tiny"),
+    steps: z.number().int().min(1).max(1_000_000).optional(),
+    seed: z.number().int().min(0).max(2 ** 31 - 1).default(0),
+    device: z.enum(["cpu", "cuda"]).default("cpu"),
+    /** detector: the world folder (`boig world --out DIR`) whose renders and scene graphs it learns from. */
+    data: z.string().min(1).optional(),
+    /** detector: network architecture (the evaluation detector uses another one than the default). */
+    arch: z.enum(DETECTOR_ARCHES).optional(),
+  })
+  .superRefine((v, ctx) => {
+    if (v.task === "detector" && !v.data) ctx.addIssue({ code: "custom", path: ["data"], message: "is required to train a detector (a `boig world` folder)" });
+    if (v.task !== "detector" && (v.data || v.arch)) ctx.addIssue({ code: "custom", path: [v.data ? "data" : "arch"], message: "applies to the detector task only" });
+  });
+
+/** Command-line arguments of `python -m boig_trainer` for a run (shared by the CLI and the job). */
+export function trainerArgs(run: TrainerRunPayload, outDir: string, resume: boolean): string[] {
+  const args = ["train", run.task, "--out", outDir, "--preset", run.preset, "--seed", String(run.seed), "--device", run.device];
+  if (run.steps) args.push("--steps", String(run.steps));
+  if (run.data) args.push("--data", run.data);
+  if (run.arch) args.push("--arch", run.arch);
+  if (resume) args.push("--resume");
+  return args;
+}
 export type TrainerRunPayload = z.infer<typeof launchTrainerRunInput>;
 
 /** Queues a training run as a durable job (the worker runs the Python trainer as a subprocess). */

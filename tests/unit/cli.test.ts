@@ -23,4 +23,10 @@ describe("boig CLI", () => {
     expect(status).toBe(1);
     expect(stderr).toMatch(/BAD_INPUT: preset:/);
   });
+
+  it("requires a world folder to train a detector", () => {
+    const { stderr, status } = boig("train", "detector", "--out", "/tmp/boig-cli-d");
+    expect(status).toBe(1);
+    expect(stderr).toMatch(/BAD_INPUT: data: is required to train a detector/);
+  });
 });

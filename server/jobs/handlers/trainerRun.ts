@@ -6,20 +6,17 @@
 import fs from "node:fs";
 import path from "node:path";
 import { env } from "../../env";
-import type { TrainerRunPayload } from "../../services/launchTrainerRun";
+import { trainerArgs, type TrainerRunPayload } from "../../services/launchTrainerRun";
 import { runTrainer } from "../trainerProcess";
 import type { JobHandler } from "../types";
 
 export const runDirFor = (jobId: string) => path.join(env().dataDir, "runs", jobId);
 
 export const trainerRunHandler: JobHandler<TrainerRunPayload> = async (ctx) => {
-  const { task, preset, steps, seed, device } = ctx.payload;
   const runDir = runDirFor(ctx.job.id);
   const resume = fs.existsSync(runDir) && fs.readdirSync(runDir).length > 0;
   fs.mkdirSync(runDir, { recursive: true });
-  const args = ["train", task, "--out", runDir, "--preset", preset, "--seed", String(seed), "--device", device];
-  if (steps) args.push("--steps", String(steps));
-  if (resume) args.push("--resume");
+  const args = trainerArgs(ctx.payload, runDir, resume);
   await ctx.log(`${resume ? "Resuming" : "Starting"}: boig_trainer ${args.join(" ")}`);
 
   let artifact: { dir: string; manifest: unknown } | null = null;
