@@ -3,13 +3,12 @@
  * verbalize → insights; re-running skips finished work.
  */
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDb, testDbKind } from "@/server/db/testing";
 import type { DbHandle } from "@/server/db/client";
 import { images } from "@/server/db/schema";
-import { resetEnv } from "@/server/env";
+import { useTempDataDir } from "./tempDataDir";
 import { generateWorld } from "@/server/world/generateWorld";
 import { importFolder } from "@/server/services/importFolder";
 import { verbalizeImages } from "@/server/services/verbalizeImages";
@@ -20,20 +19,16 @@ import { qualityProxy } from "@/server/verbalize/quality";
 describe(`world → import → verbalize → insights (${testDbKind()})`, () => {
   let handle: DbHandle;
   let socialPosts = 0;
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), "boig-pipeline-"));
-  const saved = process.env.BOIG_DATA_DIR;
+  const temp = useTempDataDir("pipeline");
+  const root = temp.root;
   beforeAll(async () => {
-    process.env.BOIG_DATA_DIR = path.join(root, "data");
-    resetEnv();
+    temp.enter();
     handle = await createTestDb();
     await generateWorld({ seed: 3, brands: 3, postsPerBrand: 30, stockAssets: 30, outDir: path.join(root, "world") });
   });
   afterAll(async () => {
     await handle?.close();
-    if (saved === undefined) delete process.env.BOIG_DATA_DIR;
-    else process.env.BOIG_DATA_DIR = saved;
-    resetEnv();
-    fs.rmSync(root, { recursive: true, force: true });
+    temp.leave();
   });
 
   it("imports both datasets of a world with no rejected rows, twice idempotently", async () => {

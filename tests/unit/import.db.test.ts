@@ -3,7 +3,6 @@
  * its line and column, nothing aborts; re-import is idempotent; buckets and splits follow SPEC §3.3.
  */
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { PNG } from "pngjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -11,7 +10,7 @@ import { eq, sql } from "drizzle-orm";
 import { createTestDb, testDbKind } from "@/server/db/testing";
 import { queryRows, type DbHandle } from "@/server/db/client";
 import { images, posts } from "@/server/db/schema";
-import { resetEnv } from "@/server/env";
+import { useTempDataDir } from "./tempDataDir";
 import { importFolder } from "@/server/services/importFolder";
 
 function png(w: number, h: number, rgb: [number, number, number]) {
@@ -54,19 +53,15 @@ function makeBrokenFolder(root: string) {
 
 describe(`importer (${testDbKind()})`, () => {
   let handle: DbHandle;
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), "boig-import-"));
-  const saved = process.env.BOIG_DATA_DIR;
+  const temp = useTempDataDir("import");
+  const root = temp.root;
   beforeAll(async () => {
-    process.env.BOIG_DATA_DIR = path.join(root, "data");
-    resetEnv();
+    temp.enter();
     handle = await createTestDb();
   });
   afterAll(async () => {
     await handle?.close();
-    if (saved === undefined) delete process.env.BOIG_DATA_DIR;
-    else process.env.BOIG_DATA_DIR = saved;
-    resetEnv();
-    fs.rmSync(root, { recursive: true, force: true });
+    temp.leave();
   });
 
   it("imports every good row and reports every bad one with its line and column", async () => {

@@ -4,12 +4,12 @@
  */
 import { execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDb, testDbKind } from "@/server/db/testing";
 import type { DbHandle } from "@/server/db/client";
 import { resetEnv } from "@/server/env";
+import { useTempDataDir } from "./tempDataDir";
 import { startWorker } from "@/server/jobs/worker";
 import { jobHandlers } from "@/server/jobs/handlers";
 import { runTrainer } from "@/server/jobs/trainerProcess";
@@ -36,22 +36,18 @@ const trainerProcessesFor = (runDir: string) => {
 describe(`trainer runs as jobs (${testDbKind()})`, () => {
   let handle: DbHandle;
   let worker: ReturnType<typeof startWorker>;
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "boig-trainer-job-"));
-  const savedDataDir = process.env.BOIG_DATA_DIR;
+  const temp = useTempDataDir("trainer-job");
+  const dataDir = temp.dataDir;
 
   beforeAll(async () => {
-    process.env.BOIG_DATA_DIR = dataDir;
-    resetEnv();
+    temp.enter();
     handle = await createTestDb();
     worker = startWorker(handle.db, { handlers: jobHandlers, staleSeconds: 30, exclusive: false, pollMs: 100, heartbeatMs: 300 });
   });
   afterAll(async () => {
     await worker?.stop();
     await handle?.close();
-    if (savedDataDir === undefined) delete process.env.BOIG_DATA_DIR;
-    else process.env.BOIG_DATA_DIR = savedDataDir;
-    resetEnv();
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    temp.leave();
   });
 
   it("trains, streams progress, and leaves a verified artifact", async () => {
