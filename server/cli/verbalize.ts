@@ -21,7 +21,7 @@ export function registerVerbalize(program: Command) {
     .command("verbalize")
     .description("verbalize imported images: colors, tones, objects and the canonical text")
     .option("--dataset <name>", "only this dataset (default: all)")
-    .option("--detector <name>", "scene | none", "scene")
+    .option("--detector <name>", "scene (world renders) | coco (real photos) | none", "scene")
     .option("--force", "redo images already verbalized by this detector", false)
     .action(async (raw) => {
       const opts = parseInput(optionsSchema, raw);
