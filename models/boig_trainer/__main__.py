@@ -1,10 +1,12 @@
-"""CLI: `python -m boig_trainer train tiny --out RUN_DIR [...]`. stdout carries only JSON lines."""
+"""CLI: `python -m boig_trainer train tiny|detector|llm --out RUN_DIR [...]`. stdout carries only JSON lines."""
 import argparse
 import sys
 import traceback
 from typing import List, NoReturn, Optional
 
 from .configs import TINY_PRESETS
+from .detector_config import ARCHES, DETECTOR_PRESETS
+from .llm_config import LLM_PRESETS, VARIANTS
 from .errors import TrainerError, UsageError
 from .parent_watch import die_with_parent
 from .progress import claim_stdout_for_protocol
@@ -28,14 +30,17 @@ def build_parser() -> argparse.ArgumentParser:
     parser = JsonErrorArgumentParser(prog="boig_trainer", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     train = commands.add_parser("train", help="train a model and export its ONNX artifact")
-    train.add_argument("model", choices=["tiny"], help="which model to train")
+    train.add_argument("model", choices=["tiny", "detector", "llm"], help="which model to train")
     train.add_argument("--out", required=True, help="run dir: checkpoint.pt and artifact/ go here")
     # None = "not given", so --resume can tell a conflicting flag from a default.
-    train.add_argument("--preset", choices=sorted(TINY_PRESETS), default=None, help="default: tiny")
+    train.add_argument("--preset", choices=sorted(set(TINY_PRESETS) | set(DETECTOR_PRESETS) | set(LLM_PRESETS)), default=None, help="default: tiny")
     train.add_argument("--steps", type=positive_int, default=None, help="override the preset's step count")
     train.add_argument("--seed", type=int, default=None, help="default: 0")
     train.add_argument("--resume", action="store_true", help="continue from RUN_DIR/checkpoint.pt")
     train.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
+    train.add_argument("--data", default=None, help="detector: world folder (`boig world --out DIR`); llm: instruction folder (exportInstructions)")
+    train.add_argument("--arch", choices=ARCHES, default=None, help="detector: network, default centernet")
+    train.add_argument("--variant", choices=VARIANTS, default=None, help="llm: behavior (KPI in the prompt, default) or nokpi (baseline)")
     return parser
 
 
@@ -44,6 +49,22 @@ def main(argv: Optional[List[str]] = None) -> int:
     die_with_parent()
     try:
         args = build_parser().parse_args(argv)
+        if args.model == "detector":
+            from .detector_command import run_train_detector  # imports torch (~1.5 s): not needed to reject bad args
+
+            run_train_detector(args, emitter)
+            return 0
+        if args.model == "llm":
+            if args.arch is not None:
+                raise UsageError("--arch applies to `train detector` only")
+            from .llm_command import run_train_llm  # imports torch (~1.5 s): not needed to reject bad args
+
+            run_train_llm(args, emitter)
+            return 0
+        if args.variant is not None:
+            raise UsageError("--variant applies to `train llm` only")
+        if args.data is not None or args.arch is not None:
+            raise UsageError("--data and --arch apply to `train detector` only")
         from .train_command import run_train_tiny  # imports torch (~1.5 s): not needed to reject bad args
 
         run_train_tiny(args, emitter)

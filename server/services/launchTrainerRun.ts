@@ -4,8 +4,8 @@ import { enqueueJob } from "./enqueueJob";
 import { parseInput } from "./validation";
 import { recordAudit } from "./recordAudit";
 
-/** The trainer tasks a run can launch; later issues add llm, sd-base, sd-sft, ddpo. */
-export const TRAINER_TASKS = ["tiny", "detector"] as const;
+/** The trainer tasks a run can launch; later issues add sd-base, sd-sft, ddpo. */
+export const TRAINER_TASKS = ["tiny", "detector", "llm"] as const;
 export const DETECTOR_ARCHES = ["centernet", "dilated"] as const;
 
 export const launchTrainerRunInput = z
@@ -15,14 +15,19 @@ export const launchTrainerRunInput = z
     steps: z.number().int().min(1).max(1_000_000).optional(),
     seed: z.number().int().min(0).max(2 ** 31 - 1).default(0),
     device: z.enum(["cpu", "cuda"]).default("cpu"),
-    /** detector: the world folder (`boig world --out DIR`) whose renders and scene graphs it learns from. */
+    /** detector: a `boig world` folder (renders + scene graphs); llm: an exported instruction folder. */
     data: z.string().min(1).optional(),
+    /** llm: `behavior` (BoigLLM, KPI in the prompt) or `nokpi` (the paper's fine-tuned baseline without it). */
+    variant: z.enum(["behavior", "nokpi"]).optional(),
     /** detector: network architecture (the evaluation detector uses another one than the default). */
     arch: z.enum(DETECTOR_ARCHES).optional(),
   })
   .superRefine((v, ctx) => {
     if (v.task === "detector" && !v.data) ctx.addIssue({ code: "custom", path: ["data"], message: "is required to train a detector (a `boig world` folder)" });
-    if (v.task !== "detector" && (v.data || v.arch)) ctx.addIssue({ code: "custom", path: [v.data ? "data" : "arch"], message: "applies to the detector task only" });
+    if (v.task === "llm" && !v.data) ctx.addIssue({ code: "custom", path: ["data"], message: "is required to train the LLM (an instruction folder)" });
+    if (v.task === "tiny" && v.data) ctx.addIssue({ code: "custom", path: ["data"], message: "does not apply to the tiny task" });
+    if (v.task !== "detector" && v.arch) ctx.addIssue({ code: "custom", path: ["arch"], message: "applies to the detector task only" });
+    if (v.task !== "llm" && v.variant) ctx.addIssue({ code: "custom", path: ["variant"], message: "applies to the llm task only" });
   });
 
 /** Command-line arguments of `python -m boig_trainer` for a run (shared by the CLI and the job). */
@@ -31,6 +36,7 @@ export function trainerArgs(run: TrainerRunPayload, outDir: string, resume: bool
   if (run.steps) args.push("--steps", String(run.steps));
   if (run.data) args.push("--data", run.data);
   if (run.arch) args.push("--arch", run.arch);
+  if (run.variant) args.push("--variant", run.variant);
   if (resume) args.push("--resume");
   return args;
 }

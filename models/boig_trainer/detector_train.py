@@ -1,0 +1,114 @@
+"""The scene-detector training loop: CenterNet losses, warmup + cosine LR (a function of the step,
+so resuming is exact), periodic progress and checkpoints, a clean stop on SIGTERM."""
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Dict, Optional
+
+import torch
+import torch.nn.functional as F
+
+from .checkpoint import restore_rng, save_checkpoint
+from .detector_config import DetectorTrainConfig
+from .detector_data import SceneSet, centernet_targets, training_batch
+from .detector_model import build_detector
+from .errors import TrainerError, TrainingStopped
+from .progress import ProgressEmitter
+from .train_loop import StopRequest
+
+
+def focal_loss(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """CenterNet's penalty-reduced focal loss (alpha 2, beta 4) on heatmap logits [B, C, G, G]."""
+    log_p = -F.softplus(-logits)  # log(sigmoid): stable for large |logits|
+    log_not_p = -F.softplus(logits)  # log(1 - sigmoid)
+    p = torch.sigmoid(logits)  # [B, C, G, G]
+    positive = target.eq(1).float()  # [B, C, G, G] center cells
+    positive_term = positive * (1 - p) ** 2 * log_p
+    negative_term = (1 - positive) * (1 - target) ** 4 * p**2 * log_not_p
+    return -(positive_term.sum() + negative_term.sum()) / positive.sum().clamp(min=1)
+
+
+def gather_cells(head: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
+    """head [B, D, G, G], index [B, K] (flat cell) -> [B, K, D]."""
+    batch, depth = head.shape[:2]
+    flat = head.reshape(batch, depth, -1)  # [B, D, G*G]
+    return flat.gather(2, index.unsqueeze(1).expand(batch, depth, index.shape[1])).transpose(1, 2)  # [B, K, D]
+
+
+def detection_losses(config: DetectorTrainConfig, outputs, targets: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
+    logits, size, offset = outputs  # [B, C, G, G], [B, 2, G, G], [B, 2, G, G]
+    mask = targets["mask"].unsqueeze(-1)  # [B, K, 1]
+    count = mask.sum().clamp(min=1)
+    heatmap_loss = focal_loss(logits, targets["heatmap"])
+    size_loss = (F.l1_loss(gather_cells(size, targets["index"]), targets["size"], reduction="none") * mask).sum() / count
+    offset_loss = (F.l1_loss(gather_cells(offset, targets["index"]), targets["offset"], reduction="none") * mask).sum() / count
+    total = heatmap_loss + config.size_loss_weight * size_loss + config.offset_loss_weight * offset_loss
+    return {"loss": total, "heatmap": heatmap_loss, "size": size_loss, "offset": offset_loss}
+
+
+def learning_rate(config: DetectorTrainConfig, step: int) -> float:
+    """LR for 1-based `step`: linear warmup from 10%, then cosine down to final_lr_fraction at config.steps."""
+    peak = config.learning_rate
+    if step <= config.warmup_steps:
+        return peak * (0.1 + 0.9 * step / max(1, config.warmup_steps))
+    progress = (step - config.warmup_steps) / max(1, config.steps - config.warmup_steps)
+    floor = peak * config.final_lr_fraction
+    return floor + (peak - floor) * 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
+
+
+@dataclass
+class DetectorTrainResult:
+    model: torch.nn.Module
+    step: int
+    final_loss: float
+
+
+def train_detector(
+    config: DetectorTrainConfig,
+    data: SceneSet,
+    run_dir: Path,
+    device: torch.device,
+    emitter: ProgressEmitter,
+    stop: StopRequest,
+    resume_state: Optional[Dict[str, Any]] = None,
+) -> DetectorTrainResult:
+    torch.manual_seed(config.seed)
+    model = build_detector(config.arch, config.width, config.num_classes).to(device)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
+    step, loss_value = 0, math.nan
+    if resume_state is not None:
+        model.load_state_dict(resume_state["model"])
+        optimizer.load_state_dict(resume_state["optimizer"])
+        restore_rng(resume_state)
+        step, loss_value = resume_state["step"], resume_state["loss"]
+
+    def checkpoint() -> None:
+        path = save_checkpoint(run_dir, step=step, loss=loss_value, config=config.to_dict(), model=model, optimizer=optimizer)
+        emitter.emit("checkpoint", step=step, path=str(path))
+
+    model.train()
+    while step < config.steps:
+        step += 1
+        for group in optimizer.param_groups:
+            group["lr"] = learning_rate(config, step)
+        pixels, labels, boxes = training_batch(data, step, config.seed, config.batch_size, config.hflip_prob, config.channel_shuffle_prob)
+        targets = centernet_targets(labels, boxes, config.num_classes, config.grid_size, config.min_overlap)
+        targets = {name: tensor.to(device) for name, tensor in targets.items()}
+        optimizer.zero_grad(set_to_none=True)
+        losses = detection_losses(config, model(pixels.to(device)), targets)  # pixels [B, 3, S, S]
+        losses["loss"].backward()
+        optimizer.step()
+        loss_value = losses["loss"].item()
+        if not math.isfinite(loss_value):
+            raise TrainerError(f"loss became {loss_value} at step {step}; lower the learning rate")
+        finished = step == config.steps
+        if step % config.progress_every == 0 or finished:
+            parts = " ".join(f"{name} {losses[name].item():.4f}" for name in ("heatmap", "size", "offset"))
+            message = f"step {step}/{config.steps} loss {loss_value:.4f} ({parts})"
+            emitter.emit("progress", step=step, total=config.steps, loss=loss_value, message=message)
+        if step % config.checkpoint_every == 0 or finished or stop.signal_name is not None:
+            checkpoint()
+        if stop.signal_name is not None and not finished:
+            raise TrainingStopped(f"stopped by {stop.signal_name} at step {step}; --resume continues from there")
+    return DetectorTrainResult(model=model, step=step, final_loss=loss_value)
+

@@ -1,0 +1,100 @@
+"""`train llm`: load the instruction data, resolve the config (fresh or from a checkpoint),
+train, evaluate on the test split, export with a KV cache, publish the artifact."""
+import argparse
+import json
+import shutil
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, Dict, Optional
+
+import torch
+
+from .checkpoint import checkpoint_path, load_checkpoint
+from .errors import TrainingStopped, UsageError
+from .llm_config import LlmTrainConfig, llm_preset
+from .llm_data import load_instructions
+from .llm_export import export_llm, write_llm_manifest
+from .llm_model import parameter_count
+from .llm_train import evaluate_llm, train_llm
+from .progress import ProgressEmitter
+from .train_command import publish_artifact, resolve_device
+from .train_loop import stop_requested_on_signals
+
+
+def config_for_run(args: argparse.Namespace, resume_state: Optional[Dict[str, Any]]) -> LlmTrainConfig:
+    if resume_state is None:
+        return llm_preset(args.preset or "tiny", seed=args.seed, steps=args.steps, variant=args.variant)
+    stored = LlmTrainConfig.from_dict(resume_state["config"])
+    for name in ("preset", "seed", "variant"):
+        given = getattr(args, name)
+        if given is not None and given != getattr(stored, name):
+            raise UsageError(f"--{name} {given} conflicts with the checkpoint's {name} {getattr(stored, name)!r}")
+    steps = stored.steps if args.steps is None else args.steps
+    if steps < resume_state["step"]:
+        raise UsageError(f"--steps {steps} is below the checkpoint's step {resume_state['step']}")
+    return replace(stored, steps=steps)
+
+
+def run_train_llm(args: argparse.Namespace, emitter: ProgressEmitter) -> None:
+    if not args.data:
+        raise UsageError("train llm needs --data INSTR_DIR (written by exportInstructions)")
+    data_dir = Path(args.data).resolve()
+    if not data_dir.is_dir():
+        raise UsageError(f"--data {data_dir} is not a folder")
+    run_dir = Path(args.out).resolve()
+    device = resolve_device(args.device)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    if not args.resume and checkpoint_path(run_dir).exists():
+        raise UsageError(f"{run_dir} already holds a checkpoint; pass --resume or choose another --out")
+    resume_state = load_checkpoint(run_dir, device) if args.resume else None
+    if args.resume and resume_state is None:
+        print(f"no checkpoint in {run_dir}; starting from step 0", file=sys.stderr, flush=True)
+    config = config_for_run(args, resume_state)
+    torch.set_num_threads(config.torch_threads)
+
+    started = time.monotonic()
+    with stop_requested_on_signals() as stop:
+        data = load_instructions(data_dir, config.variant, config.context)
+        lengths = sorted(len(e.ids) for e in data.train)
+        print(
+            f"loaded {data.snapshot}: {len(data.train)} train / {len(data.eval)} test examples of variant {config.variant};"
+            f" vocab {len(data.tokenizer)}; tokens per example median {lengths[len(lengths) // 2]} max {lengths[-1]};"
+            f" {data.truncated} cut to the context {config.context}",
+            file=sys.stderr, flush=True,
+        )
+        if resume_state is None:
+            config = replace(config, data_snapshot=data.snapshot, vocab_size=len(data.tokenizer))
+        elif config.data_snapshot != data.snapshot:
+            raise UsageError(f"--data is {data.snapshot}, but the checkpoint trained on {config.data_snapshot}")
+        if stop.signal_name is not None:
+            raise TrainingStopped(f"stopped by {stop.signal_name} while loading --data")
+        emitter.emit(
+            "start", run_dir=str(run_dir), config=config.to_dict(), total_steps=config.steps,
+            resumed_from_step=resume_state["step"] if resume_state else 0, device=str(device),
+        )
+        result = train_llm(config, data.train, data.tokenizer.pad_id, run_dir, device, emitter, stop, resume_state)
+    train_seconds = time.monotonic() - started
+    model = result.model.cpu().eval()
+    evaluation = data.eval[: config.eval_examples] or data.train[: config.eval_examples]
+    metrics: Dict[str, float] = {
+        "final_loss": result.final_loss,
+        **evaluate_llm(model, evaluation, data.tokenizer.pad_id),
+        **{f"train_{k[5:]}": v for k, v in evaluate_llm(model, data.train[: config.eval_examples], data.tokenizer.pad_id).items() if k in ("eval_loss", "eval_token_accuracy")},
+        "train_examples": float(len(data.train)),
+        "truncated_examples": float(data.truncated),
+        "parameters": float(parameter_count(model)),
+        "train_seconds": round(train_seconds, 1),
+    }
+    print(f"metrics after {train_seconds:.0f} s: {json.dumps(metrics)}", file=sys.stderr, flush=True)
+
+    staging_dir = run_dir / "artifact.partial"
+    shutil.rmtree(staging_dir, ignore_errors=True)
+    staging_dir.mkdir()
+    export_llm(model, evaluation, data.tokenizer.pad_id, staging_dir)
+    manifest = write_llm_manifest(staging_dir, run_dir, data_dir, config, metrics, data.meta, parameter_count(model))
+    artifact_dir = run_dir / "artifact"
+    publish_artifact(staging_dir, artifact_dir)
+    emitter.emit("artifact", dir=str(artifact_dir), manifest=manifest)
+    emitter.emit("done", metrics=metrics)

@@ -1,0 +1,128 @@
+"""BoigLLM training loop: AdamW with warmup + cosine, loss on target tokens only, periodic
+progress and checkpoints, a clean stop on SIGTERM, exact resume."""
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+import torch
+import torch.nn.functional as F
+
+from .checkpoint import restore_rng, save_checkpoint
+from .errors import TrainerError, TrainingStopped
+from .llm_config import LlmTrainConfig
+from .llm_data import Encoded, batch_indices, collate
+from .llm_model import BoigLM
+from .progress import ProgressEmitter
+from .train_loop import StopRequest
+
+
+@dataclass
+class LlmTrainResult:
+    model: BoigLM
+    step: int
+    final_loss: float
+
+
+def learning_rate(config: LlmTrainConfig, step: int) -> float:
+    """LR for 1-based `step`: depends only on the step and config.steps."""
+    if step <= config.warmup_steps:
+        return config.learning_rate * (0.1 + 0.9 * step / max(1, config.warmup_steps))
+    progress = (step - config.warmup_steps) / max(1, config.steps - config.warmup_steps)
+    floor = config.final_lr_fraction
+    return config.learning_rate * (floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * min(1.0, progress))))
+
+
+def make_optimizer(model: BoigLM, config: LlmTrainConfig) -> torch.optim.Optimizer:
+    decay = [p for n, p in model.named_parameters() if p.dim() >= 2 and "embed" not in n and "positions" not in n]
+    no_decay = [p for n, p in model.named_parameters() if not (p.dim() >= 2 and "embed" not in n and "positions" not in n)]
+    return torch.optim.AdamW(
+        [{"params": decay, "weight_decay": config.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
+        lr=config.learning_rate, betas=(0.9, 0.95),
+    )
+
+
+def masked_loss(model: BoigLM, inputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    logits, _ = model(inputs)  # [B,L,V]
+    return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1), ignore_index=-100)
+
+
+def train_llm(
+    config: LlmTrainConfig,
+    train: List[Encoded],
+    pad_id: int,
+    run_dir: Path,
+    device: torch.device,
+    emitter: ProgressEmitter,
+    stop: StopRequest,
+    resume_state: Optional[Dict[str, Any]] = None,
+) -> LlmTrainResult:
+    torch.manual_seed(config.seed)
+    model = BoigLM(config).to(device)
+    optimizer = make_optimizer(model, config)
+    step, loss_value = 0, math.nan
+    if resume_state is not None:
+        model.load_state_dict(resume_state["model"])
+        optimizer.load_state_dict(resume_state["optimizer"])
+        restore_rng(resume_state)
+        step, loss_value = resume_state["step"], resume_state["loss"]
+
+    def checkpoint() -> None:
+        path = save_checkpoint(run_dir, step=step, loss=loss_value, config=config.to_dict(), model=model, optimizer=optimizer)
+        emitter.emit("checkpoint", step=step, path=str(path))
+
+    model.train()
+    while step < config.steps:
+        step += 1
+        for group in optimizer.param_groups:
+            group["lr"] = learning_rate(config, step)
+        batch = [train[i] for i in batch_indices(config.seed, step, config.batch_size, len(train))]
+        inputs, targets = (t.to(device) for t in collate(batch, pad_id))
+        optimizer.zero_grad(set_to_none=True)
+        loss = masked_loss(model, inputs, targets)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
+        optimizer.step()
+        loss_value = loss.item()
+        if not math.isfinite(loss_value):
+            raise TrainerError(f"loss became {loss_value} at step {step}; lower the learning rate")
+        finished = step == config.steps
+        if step % config.progress_every == 0 or finished:
+            emitter.emit("progress", step=step, total=config.steps, loss=loss_value, message=f"step {step}/{config.steps} loss {loss_value:.4f}")
+        if step % config.checkpoint_every == 0 or finished or stop.signal_name is not None:
+            checkpoint()
+        if stop.signal_name is not None and not finished:
+            raise TrainingStopped(f"stopped by {stop.signal_name} at step {step}; --resume continues from there")
+    return LlmTrainResult(model=model, step=step, final_loss=loss_value)
+
+
+@torch.no_grad()
+def evaluate_llm(model: BoigLM, examples: List[Encoded], pad_id: int, batch_size: int = 32) -> Dict[str, float]:
+    """Teacher-forced loss and next-token accuracy over target tokens; for instruction types 3-4
+    also the share of examples whose KPI label (the target's 2nd token) is predicted right."""
+    model.eval()
+    total_loss, total_tokens, correct = 0.0, 0, 0
+    kpi_examples, kpi_correct = 0, 0
+    for start in range(0, len(examples), batch_size):
+        chunk = examples[start : start + batch_size]
+        inputs, targets = collate(chunk, pad_id)
+        logits, _ = model(inputs)
+        scored = targets != -100
+        total_loss += F.cross_entropy(logits[scored], targets[scored], reduction="sum").item()
+        total_tokens += int(scored.sum())
+        predicted = logits.argmax(-1)
+        correct += int((predicted[scored] == targets[scored]).sum())
+        for row, example in enumerate(chunk):
+            if example.record.get("type") in (3, 4):
+                kpi_examples += 1
+                position = example.target_start  # input index of "kpi"; it predicts the label token
+                kpi_correct += int(predicted[row, position] == targets[row, position])
+    metrics = {
+        "eval_loss": total_loss / max(1, total_tokens),
+        "eval_token_accuracy": correct / max(1, total_tokens),
+        "eval_examples": float(len(examples)),
+        "eval_tokens": float(total_tokens),
+    }
+    if kpi_examples:
+        metrics["eval_kpi_label_accuracy"] = kpi_correct / kpi_examples
+    return metrics
