@@ -17,11 +17,11 @@ class DetectorTrainConfig:
     arch: str = "centernet"  # network family (detector_model.ARCHITECTURES); the eval detector uses another
     width: int = 8  # base channel count; tiny keeps pytest runs at a few seconds
     steps: int = 40  # tiny: enough for the loss to fall clearly, not to be a usable detector
-    batch_size: int = 16  # images per step; default presets use 64 (2-core CPU: ~1 s per step)
-    learning_rate: float = 3e-3  # Adam peak LR; 1e-3..5e-3 all train, 3e-3 converged fastest in 800 steps
+    batch_size: int = 16  # images per step; the default preset uses 64 (~0.36 s per step on an idle 2-core CPU)
+    learning_rate: float = 3e-3  # AdamW peak LR; trains stably with BatchNorm from the first steps (not tuned further)
     warmup_steps: int = 5  # linear warmup from 10%: the focal loss is large and noisy at init
     final_lr_fraction: float = 0.02  # cosine decay to this share of the peak at the last step
-    weight_decay: float = 1e-4  # light L2 (Adam-style) against overfitting a few thousand renders
+    weight_decay: float = 1e-4  # light decoupled L2 against overfitting ~10k renders
     image_size: int = 64  # fixes the exported input dims [batch, 3, image_size, image_size] (world renders are 64x64)
     output_stride: int = 4  # heads are on a (image_size / output_stride)^2 grid: 16x16 for 64x64
     num_classes: int = len(OBJECT_CLASSES)  # heatmap channels, in OBJECT_CLASSES order (class id = index)
@@ -42,7 +42,7 @@ class DetectorTrainConfig:
     checkpoint_every: int = 20  # how often (steps) a resumable checkpoint is written
     eval_batch_size: int = 128  # held-out images per forward pass in evaluation
     torch_threads: int = 2  # dev and CI machines have 2 cores; more threads only contend
-    data_snapshot: str = ""  # "world ... sha256=..." of --data, set at start; --resume refuses other data
+    data_snapshot: str = ""  # "world seed=... images=... sha256=..." of --data, set at start; --resume refuses other data
 
     def to_dict(self) -> Dict[str, Any]:
         return asdict(self)
@@ -63,6 +63,8 @@ class DetectorTrainConfig:
 DETECTOR_PRESETS: Dict[str, DetectorTrainConfig] = {
     "tiny": DetectorTrainConfig(),
     "default": DetectorTrainConfig(
+        # 1000 x 64 = 64k samples (~6 passes over the default world): 6.5 min on an idle 2-core CPU,
+        # held-out mAP@0.5 0.978 (centernet) / 0.963 (dilated); still improving slowly at the end.
         preset="default", width=ARCH_WIDTHS["centernet"], steps=1000, batch_size=64, warmup_steps=40,
         progress_every=20, checkpoint_every=100,
     ),
