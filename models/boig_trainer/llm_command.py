@@ -11,7 +11,6 @@ from typing import Any, Dict, Optional
 
 import torch
 
-from .checkpoint import checkpoint_path, load_checkpoint
 from .errors import TrainingStopped, UsageError
 from .llm_config import LlmTrainConfig, llm_preset
 from .llm_data import load_instructions
@@ -19,38 +18,20 @@ from .llm_export import export_llm, write_llm_manifest
 from .llm_model import parameter_count
 from .llm_train import evaluate_llm, train_llm
 from .progress import ProgressEmitter
-from .train_command import publish_artifact, resolve_device
+from .run_setup import open_run, publish_artifact, require_data_dir, resumed_config
 from .train_loop import stop_requested_on_signals
 
 
 def config_for_run(args: argparse.Namespace, resume_state: Optional[Dict[str, Any]]) -> LlmTrainConfig:
     if resume_state is None:
         return llm_preset(args.preset or "tiny", seed=args.seed, steps=args.steps, variant=args.variant)
-    stored = LlmTrainConfig.from_dict(resume_state["config"])
-    for name in ("preset", "seed", "variant"):
-        given = getattr(args, name)
-        if given is not None and given != getattr(stored, name):
-            raise UsageError(f"--{name} {given} conflicts with the checkpoint's {name} {getattr(stored, name)!r}")
-    steps = stored.steps if args.steps is None else args.steps
-    if steps < resume_state["step"]:
-        raise UsageError(f"--steps {steps} is below the checkpoint's step {resume_state['step']}")
-    return replace(stored, steps=steps)
+    return resumed_config(LlmTrainConfig.from_dict(resume_state["config"]), args, resume_state, ("preset", "seed", "variant"))
 
 
 def run_train_llm(args: argparse.Namespace, emitter: ProgressEmitter) -> None:
-    if not args.data:
-        raise UsageError("train llm needs --data INSTR_DIR (written by exportInstructions)")
-    data_dir = Path(args.data).resolve()
-    if not data_dir.is_dir():
-        raise UsageError(f"--data {data_dir} is not a folder")
-    run_dir = Path(args.out).resolve()
-    device = resolve_device(args.device)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    if not args.resume and checkpoint_path(run_dir).exists():
-        raise UsageError(f"{run_dir} already holds a checkpoint; pass --resume or choose another --out")
-    resume_state = load_checkpoint(run_dir, device) if args.resume else None
-    if args.resume and resume_state is None:
-        print(f"no checkpoint in {run_dir}; starting from step 0", file=sys.stderr, flush=True)
+    data_dir = require_data_dir(args, "llm", "INSTR_DIR (written by exportInstructions)")
+    setup = open_run(args)
+    run_dir, device, resume_state = setup.run_dir, setup.device, setup.resume_state
     config = config_for_run(args, resume_state)
     torch.set_num_threads(config.torch_threads)
 

@@ -1,0 +1,72 @@
+"""What every `train <model>` command does before it trains: the run dir, the device, the checkpoint
+to resume from, and the config (a fresh preset, or the checkpoint's own with only --steps changed),
+and what it does after: publish the finished artifact folder under its final name."""
+import argparse
+import shutil
+import sys
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Dict, Optional, Sequence, TypeVar
+
+import torch
+
+from .checkpoint import checkpoint_path, load_checkpoint
+from .errors import UsageError
+
+Config = TypeVar("Config")
+
+
+@dataclass(frozen=True)
+class RunSetup:
+    run_dir: Path
+    device: torch.device
+    resume_state: Optional[Dict[str, Any]]  # None: a fresh run
+
+
+def resolve_device(name: str) -> torch.device:
+    if name == "cuda" and not torch.cuda.is_available():
+        raise UsageError("--device cuda was requested but torch.cuda.is_available() is False")
+    return torch.device(name)
+
+
+def require_data_dir(args: argparse.Namespace, command: str, hint: str) -> Path:
+    if not args.data:
+        raise UsageError(f"train {command} needs --data {hint}")
+    data_dir = Path(args.data).resolve()
+    if not data_dir.is_dir():
+        raise UsageError(f"--data {data_dir} is not a folder")
+    return data_dir
+
+
+def open_run(args: argparse.Namespace) -> RunSetup:
+    """Invariant: a fresh run never overwrites a checkpoint; --resume without one starts at step 0
+    (so a retried job can always pass --resume)."""
+    run_dir = Path(args.out).resolve()
+    device = resolve_device(args.device)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    if not args.resume and checkpoint_path(run_dir).exists():
+        raise UsageError(f"{run_dir} already holds a checkpoint; pass --resume or choose another --out")
+    resume_state = load_checkpoint(run_dir, device) if args.resume else None
+    if args.resume and resume_state is None:
+        print(f"no checkpoint in {run_dir}; starting from step 0", file=sys.stderr, flush=True)
+    return RunSetup(run_dir, device, resume_state)
+
+
+def resumed_config(stored: Config, args: argparse.Namespace, resume_state: Dict[str, Any], pinned: Sequence[str]) -> Config:
+    """Resuming: the checkpoint's config wins; a flag in `pinned` may only repeat it, and the total
+    step count may only be extended."""
+    for name in pinned:
+        given = getattr(args, name)
+        if given is not None and given != getattr(stored, name):
+            raise UsageError(f"--{name} {given} conflicts with the checkpoint's {name} {getattr(stored, name)!r}")
+    steps = getattr(stored, "steps") if args.steps is None else args.steps
+    if steps < resume_state["step"]:
+        raise UsageError(f"--steps {steps} is below the checkpoint's step {resume_state['step']}")
+    return replace(stored, steps=steps)  # type: ignore[type-var]
+
+
+def publish_artifact(staging_dir: Path, artifact_dir: Path) -> None:
+    # The staging dir is complete (manifest last) before it takes the artifact's name.
+    if artifact_dir.exists():
+        shutil.rmtree(artifact_dir)
+    staging_dir.rename(artifact_dir)
