@@ -3,18 +3,17 @@ so resuming is exact), periodic progress and checkpoints, a clean stop on SIGTER
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Optional, Tuple
 
 import torch
 import torch.nn.functional as F
 
-from .checkpoint import restore_rng, save_checkpoint
 from .detector_config import DetectorTrainConfig
 from .detector_data import SceneSet, centernet_targets, training_batch
 from .detector_model import build_detector
-from .errors import TrainerError, TrainingStopped
 from .progress import ProgressEmitter
-from .train_loop import StopRequest
+from .step_loop import run_steps
+from .stopping import StopRequest
 
 
 def focal_loss(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
@@ -75,20 +74,8 @@ def train_detector(
     torch.manual_seed(config.seed)
     model = build_detector(config.arch, config.width, config.num_classes).to(device)
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
-    step, loss_value = 0, math.nan
-    if resume_state is not None:
-        model.load_state_dict(resume_state["model"])
-        optimizer.load_state_dict(resume_state["optimizer"])
-        restore_rng(resume_state)
-        step, loss_value = resume_state["step"], resume_state["loss"]
 
-    def checkpoint() -> None:
-        path = save_checkpoint(run_dir, step=step, loss=loss_value, config=config.to_dict(), model=model, optimizer=optimizer)
-        emitter.emit("checkpoint", step=step, path=str(path))
-
-    model.train()
-    while step < config.steps:
-        step += 1
+    def train_step(step: int) -> Tuple[float, str]:
         for group in optimizer.param_groups:
             group["lr"] = learning_rate(config, step)
         pixels, labels, boxes = training_batch(data, step, config.seed, config.batch_size, config.hflip_prob, config.channel_shuffle_prob)
@@ -98,17 +85,12 @@ def train_detector(
         losses = detection_losses(config, model(pixels.to(device)), targets)  # pixels [B, 3, S, S]
         losses["loss"].backward()
         optimizer.step()
-        loss_value = losses["loss"].item()
-        if not math.isfinite(loss_value):
-            raise TrainerError(f"loss became {loss_value} at step {step}; lower the learning rate")
-        finished = step == config.steps
-        if step % config.progress_every == 0 or finished:
-            parts = " ".join(f"{name} {losses[name].item():.4f}" for name in ("heatmap", "size", "offset"))
-            message = f"step {step}/{config.steps} loss {loss_value:.4f} ({parts})"
-            emitter.emit("progress", step=step, total=config.steps, loss=loss_value, message=message)
-        if step % config.checkpoint_every == 0 or finished or stop.signal_name is not None:
-            checkpoint()
-        if stop.signal_name is not None and not finished:
-            raise TrainingStopped(f"stopped by {stop.signal_name} at step {step}; --resume continues from there")
+        parts = " ".join(f"{name} {losses[name].item():.4f}" for name in ("heatmap", "size", "offset"))
+        return losses["loss"].item(), f" ({parts})"
+
+    step, loss_value = run_steps(
+        model=model, optimizer=optimizer, config=config, run_dir=run_dir, emitter=emitter, stop=stop,
+        resume_state=resume_state, train_step=train_step,
+    )
     return DetectorTrainResult(model=model, step=step, final_loss=loss_value)
 

@@ -3,18 +3,17 @@ progress and checkpoints, a clean stop on SIGTERM, exact resume."""
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 import torch
 import torch.nn.functional as F
 
-from .checkpoint import restore_rng, save_checkpoint
-from .errors import TrainerError, TrainingStopped
 from .llm_config import LlmTrainConfig
 from .llm_data import Encoded, batch_indices, collate
 from .llm_model import BoigLM
 from .progress import ProgressEmitter
-from .train_loop import StopRequest
+from .step_loop import run_steps
+from .stopping import StopRequest
 
 
 @dataclass
@@ -60,20 +59,8 @@ def train_llm(
     torch.manual_seed(config.seed)
     model = BoigLM(config).to(device)
     optimizer = make_optimizer(model, config)
-    step, loss_value = 0, math.nan
-    if resume_state is not None:
-        model.load_state_dict(resume_state["model"])
-        optimizer.load_state_dict(resume_state["optimizer"])
-        restore_rng(resume_state)
-        step, loss_value = resume_state["step"], resume_state["loss"]
 
-    def checkpoint() -> None:
-        path = save_checkpoint(run_dir, step=step, loss=loss_value, config=config.to_dict(), model=model, optimizer=optimizer)
-        emitter.emit("checkpoint", step=step, path=str(path))
-
-    model.train()
-    while step < config.steps:
-        step += 1
+    def train_step(step: int) -> Tuple[float, str]:
         for group in optimizer.param_groups:
             group["lr"] = learning_rate(config, step)
         batch = [train[i] for i in batch_indices(config.seed, step, config.batch_size, len(train))]
@@ -83,16 +70,12 @@ def train_llm(
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
         optimizer.step()
-        loss_value = loss.item()
-        if not math.isfinite(loss_value):
-            raise TrainerError(f"loss became {loss_value} at step {step}; lower the learning rate")
-        finished = step == config.steps
-        if step % config.progress_every == 0 or finished:
-            emitter.emit("progress", step=step, total=config.steps, loss=loss_value, message=f"step {step}/{config.steps} loss {loss_value:.4f}")
-        if step % config.checkpoint_every == 0 or finished or stop.signal_name is not None:
-            checkpoint()
-        if stop.signal_name is not None and not finished:
-            raise TrainingStopped(f"stopped by {stop.signal_name} at step {step}; --resume continues from there")
+        return loss.item(), ""
+
+    step, loss_value = run_steps(
+        model=model, optimizer=optimizer, config=config, run_dir=run_dir, emitter=emitter, stop=stop,
+        resume_state=resume_state, train_step=train_step,
+    )
     return LlmTrainResult(model=model, step=step, final_loss=loss_value)
 
 
