@@ -3,7 +3,6 @@ protocol, learning, held-out metrics, ONNX export verified by onnxruntime-node, 
 import json
 import re
 import shutil
-import signal
 import subprocess
 from pathlib import Path
 
@@ -15,7 +14,7 @@ from boig_trainer.detector_data import centernet_targets, held_out, load_world
 from boig_trainer.detector_eval import Detection, average_precision, decode, match_image
 from boig_trainer.detector_vocabulary import OBJECT_CLASSES
 from boig_trainer.manifest import file_digest
-from trainer_process import MODELS_DIR, NODE, REPO_ROOT, TrainerRun, parse_json_lines, run_trainer, trainer_command, trainer_env
+from trainer_process import MODELS_DIR, NODE, REPO_ROOT, TrainerRun, run_trainer, run_until_first_progress_then_sigterm
 
 FRESH_ARTIFACT_COPY = MODELS_DIR / "runs" / "pytest-detector-last" / "artifact"  # vitest can replay it too
 WORLD_SEED = 3
@@ -108,17 +107,9 @@ def test_verifier_rejects_a_tampered_golden_heatmap(detector_run, tmp_path):
 
 
 def test_sigterm_then_resume_matches_the_uninterrupted_run(detector_run, small_world, tmp_path):
-    command = trainer_command("train", "detector", "--data", str(small_world), "--preset", "tiny", "--out", str(tmp_path))
-    process = subprocess.Popen(command, cwd=MODELS_DIR, env=trainer_env(), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    lines = []
-    for line in process.stdout:
-        lines.append(line)
-        if json.loads(line)["type"] == "progress":
-            process.send_signal(signal.SIGTERM)
-            break
-    lines.extend(process.stdout)
-    assert process.wait(timeout=120) == 143
-    events = parse_json_lines("".join(lines))
+    stopped = run_until_first_progress_then_sigterm("train", "detector", "--data", str(small_world), "--preset", "tiny", "--out", str(tmp_path), timeout=120)
+    assert stopped.returncode == 143
+    events = stopped.events
     assert events[-1]["type"] == "error" and "SIGTERM" in events[-1]["message"]
     assert events[-2]["type"] == "checkpoint" and 10 <= events[-2]["step"] < 40
     stopped_at = events[-2]["step"]

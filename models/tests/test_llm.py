@@ -4,7 +4,6 @@ the cache in PyTorch itself, exact resume after SIGTERM, and argument errors."""
 import json
 import random
 import shutil
-import signal
 import subprocess
 from pathlib import Path
 
@@ -16,7 +15,7 @@ from boig_trainer.llm_export import signature
 from boig_trainer.llm_model import BoigLM
 from boig_trainer.llm_tokenizer import build_vocab
 from boig_trainer.manifest import file_digest
-from trainer_process import MODELS_DIR, NODE, REPO_ROOT, TrainerRun, parse_json_lines, run_trainer, trainer_command, trainer_env
+from trainer_process import MODELS_DIR, NODE, REPO_ROOT, TrainerRun, run_trainer, run_until_first_progress_then_sigterm
 
 FRESH_ARTIFACT_COPY = MODELS_DIR / "runs" / "pytest-llm-last" / "artifact"  # vitest can replay it too (BOIG_FRESH_LLM_DIR)
 RESERVED = ["colors", "tones", "objects", ";", ",", "red", "blue", "green", "warm", "cool", "person", "car", "0", "4", "8", "12", "16",
@@ -163,17 +162,9 @@ def test_signature_names_every_layer():
 
 
 def test_sigterm_then_resume_matches_the_uninterrupted_run(llm_run, instructions, tmp_path):
-    command = trainer_command("train", "llm", "--data", str(instructions), "--preset", "tiny", "--out", str(tmp_path))
-    process = subprocess.Popen(command, cwd=MODELS_DIR, env=trainer_env(), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    lines = []
-    for line in process.stdout:
-        lines.append(line)
-        if json.loads(line)["type"] == "progress":
-            process.send_signal(signal.SIGTERM)
-            break
-    lines.extend(process.stdout)
-    assert process.wait(timeout=120) == 143
-    events = parse_json_lines("".join(lines))
+    stopped = run_until_first_progress_then_sigterm("train", "llm", "--data", str(instructions), "--preset", "tiny", "--out", str(tmp_path), timeout=120)
+    assert stopped.returncode == 143
+    events = stopped.events
     assert events[-1]["type"] == "error" and "SIGTERM" in events[-1]["message"]
     assert events[-2]["type"] == "checkpoint" and 10 <= events[-2]["step"] < 60
     resumed = run_trainer("train", "llm", "--data", str(instructions), "--resume", "--out", str(tmp_path))

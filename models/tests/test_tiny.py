@@ -1,7 +1,6 @@
 """End-to-end checks of `python -m boig_trainer train tiny`: protocol, learning, export, resume, failures."""
 import json
 import shutil
-import signal
 import subprocess
 from pathlib import Path
 
@@ -10,7 +9,7 @@ import pytest
 import torch
 
 from boig_trainer.manifest import file_digest
-from trainer_process import MODELS_DIR, NODE, REPO_ROOT, parse_json_lines, run_trainer, trainer_command, trainer_env
+from trainer_process import MODELS_DIR, NODE, REPO_ROOT, run_trainer, run_until_first_progress_then_sigterm
 
 FRESH_ARTIFACT_COPY = MODELS_DIR / "runs" / "pytest-last" / "artifact"  # vitest replays it via BOIG_FRESH_GOLDEN_DIR
 
@@ -72,17 +71,9 @@ def test_resume_continues_from_checkpoint_and_matches_uninterrupted_run(tiny_run
 
 
 def test_sigterm_writes_a_checkpoint_then_resume_finishes(tmp_path):
-    command = trainer_command("train", "tiny", "--preset", "default", "--out", str(tmp_path))
-    process = subprocess.Popen(command, cwd=MODELS_DIR, env=trainer_env(), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    lines = []
-    for line in process.stdout:
-        lines.append(line)
-        if json.loads(line)["type"] == "progress":
-            process.send_signal(signal.SIGTERM)
-            break
-    lines.extend(process.stdout)
-    assert process.wait(timeout=60) == 143
-    events = parse_json_lines("".join(lines))
+    stopped = run_until_first_progress_then_sigterm("train", "tiny", "--preset", "default", "--out", str(tmp_path), timeout=60)
+    assert stopped.returncode == 143
+    events = stopped.events
     assert events[-1]["type"] == "error" and "SIGTERM" in events[-1]["message"]
     stopped_at = events[-2]["step"]
     assert events[-2]["type"] == "checkpoint" and 0 < stopped_at < 600

@@ -1,5 +1,6 @@
 """Runs the trainer the way the app does: a subprocess, cwd=models/, JSON lines on stdout."""
 import json
+import signal
 import os
 import subprocess
 import sys
@@ -39,3 +40,21 @@ def run_trainer(*args: str, timeout: float = 120) -> TrainerRun:
         trainer_command(*args), cwd=MODELS_DIR, env=trainer_env(), capture_output=True, text=True, timeout=timeout
     )
     return TrainerRun(result.returncode, parse_json_lines(result.stdout), result.stderr)
+
+
+def run_until_first_progress_then_sigterm(*args: str, timeout: float = 120) -> TrainerRun:
+    """Starts a run, sends SIGTERM at its first progress line, and collects the rest: the
+    trainer must finish the step, checkpoint, and exit 143 with an error line."""
+    process = subprocess.Popen(
+        trainer_command(*args), cwd=MODELS_DIR, env=trainer_env(), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+    )
+    assert process.stdout is not None
+    lines = []
+    for line in process.stdout:
+        lines.append(line)
+        if json.loads(line)["type"] == "progress":
+            process.send_signal(signal.SIGTERM)
+            break
+    lines.extend(process.stdout)
+    returncode = process.wait(timeout=timeout)
+    return TrainerRun(returncode, parse_json_lines("".join(lines)), "")
