@@ -11,6 +11,7 @@ import { registerImport } from "./import";
 import { registerWorld } from "./world";
 import { registerVerbalize } from "./verbalize";
 import { registerEval } from "./eval";
+import { registerInstructions } from "./instructions";
 
 const NOT_YET: [name: string, summary: string, arrives: string][] = [
   ["generate", "generate scored image variants for a prompt", "the BoigSD issue (#5)"],
@@ -30,6 +31,7 @@ export function buildCli() {
   registerImport(program);
   registerVerbalize(program);
   registerEval(program);
+  registerInstructions(program);
   for (const [name, summary, arrives] of NOT_YET) {
     program
       .command(name)

@@ -29,7 +29,8 @@ const artifactFileSchema = z.object({
   outputs: z.array(tensorSpecSchema).min(1).optional(),
 });
 
-export const manifestSchema = z.object({
+/** Loose: kind-specific sections (e.g. `llm`) are kept for the loader of that kind. */
+export const manifestSchema = z.looseObject({
   name: z.string().min(1),
   version: z.string().min(1),
   kind: z.string().min(1),
