@@ -3,6 +3,7 @@ import { closeDb, getDb } from "../db/client";
 import { getDatasetInsights } from "../services/getDatasetInsights";
 import { listDatasets } from "../services/listDatasets";
 import { notFound } from "../errors";
+import { registerEvalLlm } from "./evalLlm";
 
 /** `boig eval data|llm|sd`: evaluation reports (SPEC §6). `data` = dataset statistics (Table 3, Figs 7–9). */
 export function registerEval(program: Command) {
@@ -26,7 +27,8 @@ export function registerEval(program: Command) {
         await closeDb();
       }
     });
-  for (const [name, arrives] of [["llm", "the BoigLLM issue (#4)"], ["sd", "the BoigSD issue (#5)"]] as const)
+  registerEvalLlm(evalCmd, program);
+  for (const [name, arrives] of [["sd", "the BoigSD issue (#5)"]] as const)
     evalCmd
       .command(name)
       .description(`(not built yet: ${arrives})`)
