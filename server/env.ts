@@ -26,6 +26,8 @@ const schema = z.object({
   BOIG_DEMO_POSTS_PER_BRAND: z.coerce.number().int().min(1).max(5000).default(250),
   NEXTAUTH_SECRET: z.string().min(16).optional(),
   NEXTAUTH_URL: z.string().url().optional(),
+  /** BoigLLM (behavior) artifact the app and `boig score` serve; default models/artifacts/boigllm. */
+  BOIG_BOIGLLM_DIR: z.string().optional(),
   /** Set by bin/boig.mjs so the CLI finds drizzle/ and models/ from any working directory. */
   BOIG_REPO_ROOT: z.string().optional(),
 });

@@ -9,11 +9,13 @@ import { adminUsersRouter } from "./routers/adminUsers";
 import { adminJobsRouter } from "./routers/adminJobs";
 import { dataRouter } from "./routers/data";
 import { adminDataRouter } from "./routers/adminData";
+import { llmRouter } from "./routers/llm";
 
 export const appRouter = router({
   public: publicRouter,
   me: meRouter,
   data: dataRouter,
+  llm: llmRouter,
   admin: router({ users: adminUsersRouter, jobs: adminJobsRouter, data: adminDataRouter }),
 });
 

@@ -12,10 +12,11 @@ import { registerWorld } from "./world";
 import { registerVerbalize } from "./verbalize";
 import { registerEval } from "./eval";
 import { registerInstructions } from "./instructions";
+import { registerScore } from "./score";
+import { registerEvalReward } from "./evalReward";
 
 const NOT_YET: [name: string, summary: string, arrives: string][] = [
   ["generate", "generate scored image variants for a prompt", "the BoigSD issue (#5)"],
-  ["score", "score an image for a brand, date and prompt", "the BoigLLM issue (#4)"],
   ["bench", "benchmarks against references and the FLOP floor", "the performance issue (#8)"],
 ];
 
@@ -31,7 +32,9 @@ export function buildCli() {
   registerImport(program);
   registerVerbalize(program);
   registerEval(program);
+  registerEvalReward(program);
   registerInstructions(program);
+  registerScore(program);
   for (const [name, summary, arrives] of NOT_YET) {
     program
       .command(name)

@@ -1,0 +1,78 @@
+import path from "node:path";
+import type { Command } from "commander";
+import { z } from "zod";
+import { evalReward, REWARD_VARIANTS, type RewardEvalReport } from "../eval/evalReward";
+import { loadServedBoigLlm } from "../services/loadServedBoigLlm";
+import { parseInput } from "../services/validation";
+import { createProgress } from "./progress";
+
+const optionsSchema = z.object({
+  data: z.string({ error: "is required: an instruction folder (boig instructions --out DIR)" }).min(1),
+  world: z.string().min(1).optional(),
+  model: z.string().min(1).optional(),
+  limit: z.coerce.number().int().positive().optional(),
+  batchSize: z.coerce.number().int().positive().max(512).default(32),
+});
+
+/**
+ * `boig eval reward`: which reward variant tracks the true KPI (SPEC §4, §6): AUC on the test
+ * buckets, and Spearman with the world's expected KPI when --world is given. Registered under
+ * the existing `eval` command (server/cli/eval.ts owns the command itself).
+ */
+export function registerEvalReward(program: Command) {
+  const evalCmd = program.commands.find((c) => c.name() === "eval");
+  if (!evalCmd) throw new Error("boig eval must be registered before eval reward");
+  evalCmd
+    .command("reward")
+    .description("does the BoigLLM reward track the KPI? AUC high vs low, Spearman with the world's expected KPI")
+    .option("--data <dir>", "instruction folder with test.jsonl (boig instructions)")
+    .option("--world <dir>", "the boig world folder the instructions came from (adds Spearman with the true KPI)")
+    .option("--model <dir>", "BoigLLM artifact folder (default: $BOIG_BOIGLLM_DIR or models/artifacts/boigllm)")
+    .option("--limit <n>", "at most this many test images per dataset (taken in turn from each bucket)")
+    .option("--batch-size <n>", "rows per onnxruntime batch", "32")
+    .action(async (raw) => {
+      const opts = parseInput(optionsSchema, raw);
+      const json = program.opts().json as boolean;
+      const progress = createProgress({ json, label: "eval reward" });
+      try {
+        const llm = await loadServedBoigLlm(opts.model ? path.resolve(opts.model) : undefined);
+        const report = await evalReward(llm, {
+          data: path.resolve(opts.data),
+          world: opts.world ? path.resolve(opts.world) : undefined,
+          limit: opts.limit,
+          batchSize: opts.batchSize,
+          onProgress: (f, m) => progress.update(f, m),
+        });
+        progress.stop();
+        if (json) progress.result(report);
+        else printReport(report);
+      } finally {
+        progress.stop();
+      }
+    });
+}
+
+function printReport(report: RewardEvalReport) {
+  const out = (line = "") => process.stdout.write(`${line}\n`);
+  const f = (x: number | null | undefined, digits = 3) => (x === null || x === undefined ? "-" : x.toFixed(digits)).padStart(9);
+  out(`reward evaluation: ${report.model.name} ${report.model.version} on ${report.data}${report.world ? ` (world ${report.world})` : ""}`);
+  for (const d of report.datasets) {
+    out();
+    out(`${d.dataset} (${d.kind}): ${d.images} test images`);
+    out(`  ${"".padEnd(32)}${REWARD_VARIANTS.map((v) => v.padStart(11)).join("")}`);
+    for (const b of d.buckets) out(`  mean ${`${b.bucket} (${b.images})`.padEnd(27)}${REWARD_VARIANTS.map((v) => `  ${f(b.mean[v], 4)}`).join("")}`);
+    const rows: [string, Record<string, number | null> | undefined][] = [
+      ["AUC high vs low", d.auc.highVsLow],
+      ["AUC high vs medium", d.auc.highVsMedium],
+      ["AUC medium vs low", d.auc.mediumVsLow],
+    ];
+    for (const [label, values] of rows) if (values) out(`  ${label.padEnd(32)}${REWARD_VARIANTS.map((v) => `  ${f(values[v])}`).join("")}`);
+    if (d.trueKpi) {
+      out(`  ${`Spearman with ${d.trueKpi.name}`.padEnd(32)}${REWARD_VARIANTS.map((v) => `  ${f(d.trueKpi!.spearman[v])}`).join("")}   (${d.trueKpi.matched} matched)`);
+      out(`  reference: the expected ${d.trueKpi.name} itself has AUC high vs low ${f(d.trueKpi.aucHighVsLow).trim()}`);
+    }
+    out(`  tracks the ${d.trueKpi ? "true KPI" : "buckets"} best: ${d.tracksBest ?? "-"}`);
+  }
+  out();
+  out(`${report.seconds} s`);
+}

@@ -1,0 +1,33 @@
+/**
+ * The BoigLLM the app serves (SPEC §4): `modelDir` if given (CLI --model, tests), else
+ * BOIG_BOIGLLM_DIR, else models/artifacts/boigllm. Loaded lazily and shared (loadBoigLlm caches
+ * one session per folder). A missing artifact is the normal state before the first training, so
+ * it is an UNAVAILABLE AppError that says how to get one, never a crash; a broken one stays
+ * MODEL_INVALID (from loadBoigLlm); the no-KPI baseline cannot serve behavior-conditioned requests.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { env } from "../env";
+import { AppError } from "../errors";
+import { defaultBoigLlmDir, loadBoigLlm, type BoigLlm } from "../ml/boigLlm";
+
+export function servedBoigLlmDir(modelDir?: string): string {
+  const chosen = modelDir ?? env().BOIG_BOIGLLM_DIR ?? defaultBoigLlmDir("boigllm");
+  return path.resolve(env().repoRoot, chosen);
+}
+
+export async function loadServedBoigLlm(modelDir?: string): Promise<BoigLlm> {
+  const dir = servedBoigLlmDir(modelDir);
+  if (!fs.existsSync(path.join(dir, "manifest.json")))
+    throw new AppError(
+      "UNAVAILABLE",
+      `BoigLLM is not available: no model at ${dir}. Train one (npx boig train llm --data INSTR_DIR --variant behavior) or point BOIG_BOIGLLM_DIR at an artifact folder.`,
+      { modelDir: dir },
+    );
+  const llm = await loadBoigLlm(dir);
+  if (llm.variant !== "behavior")
+    throw new AppError("MODEL_INVALID", `${dir} holds the ${llm.variant} variant of BoigLLM; serving needs the behavior model`, { modelDir: dir });
+  return llm;
+}
+
+export const modelInfo = (llm: BoigLlm) => ({ name: llm.name, version: llm.version });
