@@ -1,13 +1,14 @@
 import path from "node:path";
 import type { Command } from "commander";
 import { z } from "zod";
+import { demoInstructionPaths, ensureDemoInstructions } from "../eval/demoInstructions";
 import { evalReward, REWARD_VARIANTS, type RewardEvalReport } from "../eval/evalReward";
 import { loadServedBoigLlm } from "../services/loadServedBoigLlm";
 import { parseInput } from "../services/validation";
 import { createProgress } from "./progress";
 
 const optionsSchema = z.object({
-  data: z.string({ error: "is required: an instruction folder (boig instructions --out DIR)" }).min(1),
+  data: z.string().min(1).optional(),
   world: z.string().min(1).optional(),
   model: z.string().min(1).optional(),
   limit: z.coerce.number().int().positive().optional(),
@@ -25,8 +26,8 @@ export function registerEvalReward(program: Command) {
   evalCmd
     .command("reward")
     .description("does the BoigLLM reward track the KPI? AUC high vs low, Spearman with the world's expected KPI")
-    .option("--data <dir>", "instruction folder with test.jsonl (boig instructions)")
-    .option("--world <dir>", "the boig world folder the instructions came from (adds Spearman with the true KPI)")
+    .option("--data <dir>", "instruction folder with test.jsonl (default: the demo world's, built once under the data dir)")
+    .option("--world <dir>", "the boig world folder the instructions came from (adds Spearman with the true KPI; default with the demo data: its world)")
     .option("--model <dir>", "BoigLLM artifact folder (default: $BOIG_BOIGLLM_DIR or models/artifacts/boigllm)")
     .option("--limit <n>", "at most this many test images per dataset (taken in turn from each bucket)")
     .option("--batch-size <n>", "rows per onnxruntime batch", "32")
@@ -36,9 +37,12 @@ export function registerEvalReward(program: Command) {
       const progress = createProgress({ json, label: "eval reward" });
       try {
         const llm = await loadServedBoigLlm(opts.model ? path.resolve(opts.model) : undefined);
+        // Without --data: the demo world's instructions (what the committed models trained on) and its world.
+        const data = opts.data ? path.resolve(opts.data) : await ensureDemoInstructions((m) => progress.info(m));
+        const world = opts.world ? path.resolve(opts.world) : opts.data ? undefined : demoInstructionPaths().world;
         const report = await evalReward(llm, {
-          data: path.resolve(opts.data),
-          world: opts.world ? path.resolve(opts.world) : undefined,
+          data,
+          world,
           limit: opts.limit,
           batchSize: opts.batchSize,
           onProgress: (f, m) => progress.update(f, m),
