@@ -1,5 +1,13 @@
-import { ComingSoon } from "@/components/ComingSoon";
+import { GenerateWorkspace } from "@/components/GenerateWorkspace";
 
 export default function GeneratePage() {
-  return <ComingSoon title="Generate" what="Pick a brand, date, prompt and target KPI; get BoigLLM's verbalization and scored BoigSD variants." />;
+  return (
+    <section className="space-y-6">
+      <div>
+        <h1 className="text-2xl font-semibold tracking-tight">Generate</h1>
+        <p className="mt-1 text-sm text-slate-600">BoigLLM's behavior-conditioned verbalization: how an image for this post should look to hit the KPI you want.</p>
+      </div>
+      <GenerateWorkspace />
+    </section>
+  );
 }
