@@ -1,4 +1,4 @@
-"""CLI: `python -m boig_trainer train tiny|detector|llm --out RUN_DIR [...]`. stdout carries only JSON lines."""
+"""CLI: `python -m boig_trainer train tiny|detector|llm|sd-base --out RUN_DIR [...]`. stdout carries only JSON lines."""
 import argparse
 import sys
 import traceback
@@ -7,6 +7,7 @@ from typing import List, NoReturn, Optional
 from .configs import TINY_PRESETS
 from .detector_config import ARCHES, DETECTOR_PRESETS
 from .llm_config import LLM_PRESETS, VARIANTS
+from .sd_config import BUCKETS, SD_PRESETS
 from .errors import TrainerError, UsageError
 from .parent_watch import die_with_parent
 from .progress import claim_stdout_for_protocol
@@ -30,17 +31,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser = JsonErrorArgumentParser(prog="boig_trainer", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     train = commands.add_parser("train", help="train a model and export its ONNX artifact")
-    train.add_argument("model", choices=["tiny", "detector", "llm"], help="which model to train")
+    train.add_argument("model", choices=["tiny", "detector", "llm", "sd-base"], help="which model to train")
     train.add_argument("--out", required=True, help="run dir: checkpoint.pt and artifact/ go here")
     # None = "not given", so --resume can tell a conflicting flag from a default.
-    train.add_argument("--preset", choices=sorted(set(TINY_PRESETS) | set(DETECTOR_PRESETS) | set(LLM_PRESETS)), default=None, help="default: tiny")
+    train.add_argument("--preset", choices=sorted(set(TINY_PRESETS) | set(DETECTOR_PRESETS) | set(LLM_PRESETS) | set(SD_PRESETS)), default=None, help="default: tiny")
     train.add_argument("--steps", type=positive_int, default=None, help="override the preset's step count")
     train.add_argument("--seed", type=int, default=None, help="default: 0")
     train.add_argument("--resume", action="store_true", help="continue from RUN_DIR/checkpoint.pt")
     train.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
-    train.add_argument("--data", default=None, help="detector: world folder (`boig world --out DIR`); llm: instruction folder (exportInstructions)")
+    train.add_argument("--data", default=None, help="detector, sd-base: world folder (`boig world --out DIR`); llm: instruction folder (exportInstructions)")
     train.add_argument("--arch", choices=ARCHES, default=None, help="detector: network, default centernet")
     train.add_argument("--variant", choices=VARIANTS, default=None, help="llm: behavior (KPI in the prompt, default) or nokpi (baseline)")
+    train.add_argument("--only-bucket", choices=BUCKETS, default=None, help="sd-base: train on the images of this KPI bucket only (high = the SFT baseline's data)")
     return parser
 
 
@@ -49,6 +51,15 @@ def main(argv: Optional[List[str]] = None) -> int:
     die_with_parent()
     try:
         args = build_parser().parse_args(argv)
+        if args.only_bucket is not None and args.model != "sd-base":
+            raise UsageError("--only-bucket applies to `train sd-base` only")
+        if args.model == "sd-base":
+            if args.arch is not None or args.variant is not None:
+                raise UsageError("--arch and --variant do not apply to `train sd-base`")
+            from .sd_command import run_train_sd  # imports torch (~1.5 s): not needed to reject bad args
+
+            run_train_sd(args, emitter)
+            return 0
         if args.model == "detector":
             from .detector_command import run_train_detector  # imports torch (~1.5 s): not needed to reject bad args
 

@@ -1,0 +1,94 @@
+"""`train sd-base`: load the world's images and prompts, resolve the config (fresh or from a
+checkpoint), train the VAE then the text encoder + UNet, evaluate on the held-out images, export
+the four ONNX graphs with golden fixtures, publish the artifact."""
+import argparse
+import json
+import shutil
+import sys
+import time
+from dataclasses import replace
+from typing import Any, Dict, Optional
+
+import torch
+
+from .detector_data import world_info
+from .errors import TrainingStopped, UsageError
+from .progress import ProgressEmitter
+from .run_setup import open_run, publish_artifact, require_data_dir, resumed_config
+from .sd_config import SdTrainConfig, sd_preset
+from .sd_data import describe_counts, empty_prompt_ids, load_sd_world
+from .sd_export import export_sd, write_sd_manifest
+from .sd_model import parameter_counts
+from .sd_train import evaluate_sd, train_sd
+from .stopping import stop_requested_on_signals
+
+
+def config_for_run(args: argparse.Namespace, resume_state: Optional[Dict[str, Any]]) -> SdTrainConfig:
+    if resume_state is None:
+        if args.steps is not None and args.steps < 2:
+            raise UsageError("--steps must be >= 2 for sd-base (at least one VAE and one UNet step)")
+        return sd_preset(args.preset or "tiny", seed=args.seed, steps=args.steps, only_bucket=args.only_bucket)
+    return resumed_config(SdTrainConfig.from_dict(resume_state["config"]), args, resume_state, ("preset", "seed", "only_bucket"))
+
+
+def run_train_sd(args: argparse.Namespace, emitter: ProgressEmitter) -> None:
+    data_dir = require_data_dir(args, "sd-base", "WORLD_DIR (from `npx boig world --out WORLD_DIR`)")
+    setup = open_run(args)
+    run_dir, device, resume_state = setup.run_dir, setup.device, setup.resume_state
+    config = config_for_run(args, resume_state)
+    if config.steps <= config.vae_steps:
+        raise UsageError(f"--steps {config.steps} leaves no UNet steps after the {config.vae_steps} VAE steps")
+    torch.set_num_threads(config.torch_threads)
+
+    started = time.monotonic()
+    with stop_requested_on_signals() as stop:
+        data = load_sd_world(data_dir, config.image_size, config.max_tokens, config.vocab_min_count, config.vocab_max_size, config.only_bucket)
+        print(
+            f"loaded {data.snapshot}: {len(data.train)} train / {len(data.eval)} held-out images ({describe_counts(data.counts)});"
+            f" vocab {len(data.tokenizer)}; {data.truncated} prompts cut to {config.max_tokens} tokens; {time.monotonic() - started:.1f} s",
+            file=sys.stderr, flush=True,
+        )
+        if resume_state is None:
+            config = replace(config, data_snapshot=data.snapshot, vocab_size=len(data.tokenizer))
+        elif config.data_snapshot != data.snapshot:
+            raise UsageError(f"--data is {data.snapshot}, but the checkpoint trained on {config.data_snapshot}")
+        if stop.signal_name is not None:
+            raise TrainingStopped(f"stopped by {stop.signal_name} while loading --data")
+        emitter.emit(
+            "start", run_dir=str(run_dir), config=config.to_dict(), total_steps=config.steps,
+            resumed_from_step=resume_state["step"] if resume_state else 0, device=str(device),
+        )
+        empty_ids = empty_prompt_ids(data.tokenizer, config.max_tokens)
+        result = train_sd(config, data.train, empty_ids, data.tokenizer.pad_id, run_dir, device, emitter, stop, resume_state)
+    train_seconds = time.monotonic() - started
+    pipeline = result.pipeline.cpu().eval()
+    evaluation = data.eval if len(data.eval) else data.train
+    evaluation = evaluation.subset(range(min(config.eval_images, len(evaluation))))
+    parameters = parameter_counts(pipeline)
+    metrics: Dict[str, float] = {
+        "final_loss": result.final_loss,
+        **evaluate_sd(pipeline, evaluation, config, empty_ids),
+        "latent_scale": pipeline.latent_scale.item(),
+        "train_images": float(len(data.train)),
+        "eval_images": float(len(evaluation)),
+        "eval_held_out": 1.0 if len(data.eval) else 0.0,  # 0: no test-split images, the metrics are on training images
+        "truncated_prompts": float(data.truncated),
+        "vocab_size": float(len(data.tokenizer)),
+        **{f"parameters_{name}": float(count) for name, count in parameters.items()},
+        "train_seconds": round(train_seconds, 1),
+    }
+    print(f"metrics after {train_seconds:.0f} s: {json.dumps(metrics)}", file=sys.stderr, flush=True)
+
+    staging_dir = run_dir / "artifact.partial"
+    shutil.rmtree(staging_dir, ignore_errors=True)
+    staging_dir.mkdir()
+    export_sd(pipeline, data.tokenizer, evaluation, staging_dir)
+    data_info: Dict[str, Any] = {"counts": data.counts, "only_bucket": config.only_bucket or None}
+    info = world_info(data_dir)
+    if info:
+        data_info["world"] = info
+    manifest = write_sd_manifest(staging_dir, run_dir, data_dir, pipeline, data.tokenizer, metrics, data_info, parameters)
+    artifact_dir = run_dir / "artifact"
+    publish_artifact(staging_dir, artifact_dir)
+    emitter.emit("artifact", dir=str(artifact_dir), manifest=manifest)
+    emitter.emit("done", metrics=metrics)
