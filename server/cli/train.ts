@@ -9,7 +9,7 @@ import { createProgress } from "./progress";
 export function registerTrain(program: Command) {
   program
     .command("train")
-    .description("train a model with the PyTorch trainer (tasks: tiny, detector, llm; sd-base, sd-sft, ddpo arrive later)")
+    .description("train a model with the PyTorch trainer (tasks: tiny, detector, llm, sd-base; sd-sft and ddpo arrive later)")
     .argument("<task>", "what to train")
     .requiredOption("--out <dir>", "run folder (checkpoints, artifact/)")
     .option("--preset <name>", "tiny | default", "tiny")
@@ -17,9 +17,10 @@ export function registerTrain(program: Command) {
     .option("--seed <n>", "random seed", "0")
     .option("--device <device>", "cpu | cuda", "cpu")
     .option("--resume", "continue from the run folder's last checkpoint", false)
-    .option("--data <dir>", "detector: a `boig world` folder; llm: an exported instruction folder")
+    .option("--data <dir>", "detector, sd-base: a `boig world` folder; llm: an exported instruction folder")
     .option("--arch <name>", "detector: centernet | dilated")
     .option("--variant <name>", "llm: behavior | nokpi")
+    .option("--only-bucket <name>", "sd-base: train on this KPI bucket's images only (high | medium | low)")
     .action(async (task: string, opts) => {
       const json = program.opts().json as boolean;
       const run = parseInput(launchTrainerRunInput, {
@@ -31,6 +32,7 @@ export function registerTrain(program: Command) {
         ...(opts.data !== undefined ? { data: path.resolve(opts.data) } : {}),
         ...(opts.arch !== undefined ? { arch: opts.arch } : {}),
         ...(opts.variant !== undefined ? { variant: opts.variant } : {}),
+        ...(opts.onlyBucket !== undefined ? { onlyBucket: opts.onlyBucket } : {}),
       });
       const outDir = path.resolve(opts.out);
       const args = trainerArgs(run, outDir, opts.resume);

@@ -4,8 +4,8 @@ import { enqueueJob } from "./enqueueJob";
 import { parseInput } from "./validation";
 import { recordAudit } from "./recordAudit";
 
-/** The trainer tasks a run can launch; later issues add sd-base, sd-sft, ddpo. */
-export const TRAINER_TASKS = ["tiny", "detector", "llm"] as const;
+/** The trainer tasks a run can launch; sd-sft and ddpo arrive with the rest of issue 5. */
+export const TRAINER_TASKS = ["tiny", "detector", "llm", "sd-base"] as const;
 export const DETECTOR_ARCHES = ["centernet", "dilated"] as const;
 
 export const launchTrainerRunInput = z
@@ -21,10 +21,14 @@ export const launchTrainerRunInput = z
     variant: z.enum(["behavior", "nokpi"]).optional(),
     /** detector: network architecture (the evaluation detector uses another one than the default). */
     arch: z.enum(DETECTOR_ARCHES).optional(),
+    /** sd-base: train on images of this KPI bucket only (the paper's SFT baseline uses `high`). */
+    onlyBucket: z.enum(["high", "medium", "low"]).optional(),
   })
   .superRefine((v, ctx) => {
     if (v.task === "detector" && !v.data) ctx.addIssue({ code: "custom", path: ["data"], message: "is required to train a detector (a `boig world` folder)" });
     if (v.task === "llm" && !v.data) ctx.addIssue({ code: "custom", path: ["data"], message: "is required to train the LLM (an instruction folder)" });
+    if (v.task === "sd-base" && !v.data) ctx.addIssue({ code: "custom", path: ["data"], message: "is required to train the diffusion model (a `boig world` folder)" });
+    if (v.task !== "sd-base" && v.onlyBucket) ctx.addIssue({ code: "custom", path: ["onlyBucket"], message: "applies to the sd-base task only" });
     if (v.task === "tiny" && v.data) ctx.addIssue({ code: "custom", path: ["data"], message: "does not apply to the tiny task" });
     if (v.task !== "detector" && v.arch) ctx.addIssue({ code: "custom", path: ["arch"], message: "applies to the detector task only" });
     if (v.task !== "llm" && v.variant) ctx.addIssue({ code: "custom", path: ["variant"], message: "applies to the llm task only" });
@@ -37,6 +41,7 @@ export function trainerArgs(run: TrainerRunPayload, outDir: string, resume: bool
   if (run.data) args.push("--data", run.data);
   if (run.arch) args.push("--arch", run.arch);
   if (run.variant) args.push("--variant", run.variant);
+  if (run.onlyBucket) args.push("--only-bucket", run.onlyBucket);
   if (resume) args.push("--resume");
   return args;
 }
