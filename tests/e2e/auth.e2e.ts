@@ -6,7 +6,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
-import { ADMIN, SCREENSHOT_DIR, launchBrowser, startApp, type AppServer } from "./harness";
+import { ADMIN, SCREENSHOT_DIR, launchBrowser, signIn as signInAs, startApp, type AppServer } from "./harness";
 
 const MARKETER = { email: "mara@brand.test", password: "marketer-pass-1" };
 
@@ -27,12 +27,7 @@ describe("sign-in, roles and the admin boundary", () => {
     await app?.stop();
   });
 
-  async function signIn(email: string, password: string) {
-    await page.goto(`${app.url}/signin`);
-    await page.getByLabel("Email").fill(email);
-    await page.getByLabel("Password").fill(password);
-    await page.getByRole("button", { name: "Sign in" }).click();
-  }
+  const signIn = (email: string, password: string) => signInAs(page, app.url, email, password);
 
   it("sends anonymous visitors to sign in, and rejects a wrong password", async () => {
     await page.goto(`${app.url}/admin/users`);

@@ -7,7 +7,7 @@ import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { chromium, type Browser } from "playwright-core";
+import { chromium, type Browser, type Page } from "playwright-core";
 
 export const ADMIN = { email: "admin@e2e.test", password: "admin-password-1" };
 export const SCREENSHOT_DIR = path.resolve("test-results/e2e");
@@ -77,4 +77,12 @@ export function launchBrowser(): Promise<Browser> {
     executablePath: process.env.BOIG_CHROMIUM ?? "/usr/bin/chromium",
     args: ["--headless", "--no-sandbox", "--disable-gpu"],
   });
+}
+
+/** Fills the sign-in form and submits it (the caller waits for where it should land). */
+export async function signIn(page: Page, appUrl: string, email: string, password: string): Promise<void> {
+  await page.goto(`${appUrl}/signin`);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
 }

@@ -8,7 +8,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
-import { ADMIN, SCREENSHOT_DIR, launchBrowser, startApp, type AppServer } from "./harness";
+import { ADMIN, SCREENSHOT_DIR, launchBrowser, signIn as signInAs, startApp, type AppServer } from "./harness";
 
 const MARKETER = { email: "lena@brand.test", password: "marketer-pass-2" };
 const OUT = path.join(SCREENSHOT_DIR, "llmPages");
@@ -46,10 +46,7 @@ describe("Generate and Score on BoigLLM", () => {
   });
 
   async function signIn(email: string, password: string) {
-    await page.goto(`${app.url}/signin`);
-    await page.getByLabel("Email").fill(email);
-    await page.getByLabel("Password").fill(password);
-    await page.getByRole("button", { name: "Sign in" }).click();
+    await signInAs(page, app.url, email, password);
     await page.waitForURL(/\/generate$/);
   }
 
