@@ -12,6 +12,7 @@ import { DEFAULT_EVAL_BATCH_SIZE, evalLlm, requireModelDirs, type Accuracy, type
 import { TABLE1_ROWS, type BaselineId } from "../eval/table1";
 import { METRIC_DIRECTION, METRIC_NAMES, type MetricName, type MetricsAggregate } from "../eval/verbalizationMetrics";
 import { parseInput } from "../services/validation";
+import { DEFAULT_CONSENSUS } from "../llm/consensusDecode";
 import { createProgress } from "./progress";
 
 const optionsSchema = z.object({
@@ -20,6 +21,8 @@ const optionsSchema = z.object({
   nokpi: z.string().min(1).optional(),
   limit: z.coerce.number().int().min(1).optional(),
   batchSize: z.coerce.number().int().min(1).max(256).default(DEFAULT_EVAL_BATCH_SIZE),
+  decoding: z.enum(["greedy", "consensus"]).default("greedy"),
+  samples: z.coerce.number().int().min(2).max(64).default(DEFAULT_CONSENSUS.samples),
 });
 
 export function registerEvalLlm(evalCmd: Command, program: Command) {
@@ -31,6 +34,8 @@ export function registerEvalLlm(evalCmd: Command, program: Command) {
     .option("--nokpi <dir>", "no-KPI baseline artifact (default: models/artifacts/boigllm-nokpi)")
     .option("--limit <n>", "at most n test images per dataset and bucket (quick runs)")
     .option("--batch-size <n>", "rows per decoding batch", String(DEFAULT_EVAL_BATCH_SIZE))
+    .option("--decoding <kind>", "greedy | consensus (medoid of --samples seeded samples), for BoigLLM and the no-KPI row alike", "greedy")
+    .option("--samples <n>", "samples per prompt with --decoding consensus", String(DEFAULT_CONSENSUS.samples))
     .action(async (raw) => {
       const opts = parseInput(optionsSchema, raw);
       const json = program.opts().json as boolean;
@@ -46,6 +51,7 @@ export function registerEvalLlm(evalCmd: Command, program: Command) {
           models,
           limit: opts.limit,
           batchSize: opts.batchSize,
+          decoding: opts.decoding === "greedy" ? { kind: "greedy" } : { kind: "consensus", samples: opts.samples },
           onProgress: (fraction, message) => {
             // Every 5% is enough on a log; a terminal bar redraws anyway.
             const step = Math.floor(fraction * 20);
@@ -84,7 +90,7 @@ function printReport(report: EvalLlmReport) {
   out(`Table 1 — behavior-conditioned verbalization (test split of ${report.dataDir})`);
   for (const [id, m] of Object.entries(report.models))
     out(`  ${id}: ${m.name} ${m.version} (${m.dir})${m.vocabMatchesData === false ? "  ! its vocabulary is not this data's: trained on other data?" : ""}`);
-  out(`  ↑ higher is better, ↓ lower is better; "all" = mean over buckets; greedy grammar-constrained decoding, τ = ${report.options.tau}`);
+  out(`  ↑ higher is better, ↓ lower is better; "all" = mean over buckets; decoding: ${report.options.decoding}; τ = ${report.options.tau}`);
   out(`  metrics: ${METRIC_NAMES.map((n) => `${SHORT_NAMES[n]} = ${n}`).join(", ")}`);
   for (const d of report.datasets) printDataset(d, report.options.requiredWins, out);
   out();

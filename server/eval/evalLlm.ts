@@ -20,6 +20,7 @@ import path from "node:path";
 import { AppError, badInput } from "../errors";
 import type { Bucket, DatasetKind } from "../db/schema";
 import { loadBoigLlm, type BoigLlm } from "../ml/boigLlm";
+import { DEFAULT_CONSENSUS, generateConsensus } from "../llm/consensusDecode";
 import { generateVerbalizations, type GeneratedVerbalization, type GenerateRequest } from "../llm/decode";
 import { KPI_LABELS, type InstructionRecord } from "../llm/instructions";
 import { readInstructionSplit } from "../llm/readInstructionFolder";
@@ -49,6 +50,12 @@ export type EvalLlmOptions = {
   limit?: number;
   /** Rows per onnxruntime batch while decoding. */
   batchSize?: number;
+  /**
+   * How BoigLLM and the no-KPI model write their verbalizations (the same for both rows):
+   * greedy (default) or the medoid of `samples` seeded samples (server/llm/consensusDecode.ts).
+   * The KPI-label checks of types 3–4 are always greedy.
+   */
+  decoding?: { kind: "greedy" } | { kind: "consensus"; samples: number };
   onProgress?: (fraction: number, message: string) => void;
 };
 
@@ -102,7 +109,7 @@ export type EvalLlmReport = {
   format: typeof EVAL_LLM_FORMAT;
   dataDir: string;
   models: { boigllm: ModelInfo; nokpi: ModelInfo };
-  options: { limit: number | null; batchSize: number; decoding: "greedy, grammar-constrained"; tau: number; requiredWins: number };
+  options: { limit: number | null; batchSize: number; decoding: string; tau: number; requiredWins: number };
   rows: typeof TABLE1_ROWS;
   metrics: { name: string; direction: "higher" | "lower" }[];
   datasets: DatasetReport[];
@@ -138,9 +145,10 @@ export async function evalLlm(options: EvalLlmOptions): Promise<EvalLlmReport> {
 
   const images = groups.flatMap((g) => g.buckets.flatMap((b) => b.images));
   const progress = progressOver(3 * images.length, options.onProgress);
-  const plainOut = await decodeAll(boigllm, images.map((i) => ({ prompt: i.plain.prompt })), batchSize, (n) => progress(n, "BoigLLM"));
+  const decoding = options.decoding ?? { kind: "greedy" };
+  const plainOut = await decodeAll(boigllm, images.map((i) => ({ prompt: i.plain.prompt })), batchSize, (n) => progress(n, "BoigLLM"), decoding);
   const boigllmSeconds = clock();
-  const nokpiOut = await decodeAll(nokpi, images.map((i) => ({ prompt: i.nokpi.prompt })), batchSize, (n) => progress(n, "no-KPI baseline"));
+  const nokpiOut = await decodeAll(nokpi, images.map((i) => ({ prompt: i.nokpi.prompt })), batchSize, (n) => progress(n, "no-KPI baseline"), decoding);
   const nokpiSeconds = clock();
   const checkOut = await decodeAll(
     boigllm,
@@ -167,7 +175,7 @@ export async function evalLlm(options: EvalLlmOptions): Promise<EvalLlmReport> {
     format: EVAL_LLM_FORMAT,
     dataDir,
     models: { boigllm: modelInfo(boigllm, dataDir), nokpi: modelInfo(nokpi, dataDir) },
-    options: { limit: options.limit ?? null, batchSize, decoding: "greedy, grammar-constrained", tau: DEFAULT_TAU, requiredWins: REQUIRED_WINS },
+    options: { limit: options.limit ?? null, batchSize, decoding: describeDecoding(decoding), tau: DEFAULT_TAU, requiredWins: REQUIRED_WINS },
     rows: TABLE1_ROWS,
     metrics: METRIC_NAMES.map((name) => ({ name, direction: METRIC_DIRECTION[name] })),
     datasets,
@@ -324,11 +332,24 @@ function requireVariant(llm: BoigLlm, variant: "behavior" | "nokpi", flag: strin
     throw badInput(`${flag} ${llm.artifactDir} is a ${llm.variant} model; this row needs a ${variant} model`, { dir: llm.artifactDir });
 }
 
-async function decodeAll(llm: BoigLlm, requests: readonly GenerateRequest[], batchSize: number, onDone: (n: number) => void) {
+type Decoding = NonNullable<EvalLlmOptions["decoding"]>;
+
+const describeDecoding = (d: Decoding) =>
+  d.kind === "greedy"
+    ? "greedy, grammar-constrained"
+    : `consensus: medoid of ${d.samples} samples (temperature ${DEFAULT_CONSENSUS.temperature}, top-p ${DEFAULT_CONSENSUS.topP}), grammar-constrained`;
+
+async function decodeAll(llm: BoigLlm, requests: readonly GenerateRequest[], batchSize: number, onDone: (n: number) => void, decoding: Decoding = { kind: "greedy" }) {
   const out: GeneratedVerbalization[] = [];
-  for (let start = 0; start < requests.length; start += batchSize) {
-    const chunk = requests.slice(start, start + batchSize);
-    out.push(...(await generateVerbalizations(llm, chunk, { temperature: 0, batchSize })));
+  // Consensus expands every request into `samples` rows: keep onnxruntime batches near batchSize.
+  const step = decoding.kind === "greedy" ? batchSize : Math.max(1, Math.floor(batchSize / decoding.samples));
+  for (let start = 0; start < requests.length; start += step) {
+    const chunk = requests.slice(start, start + step);
+    out.push(
+      ...(decoding.kind === "greedy"
+        ? await generateVerbalizations(llm, chunk, { temperature: 0, batchSize })
+        : await generateConsensus(llm, chunk, { samples: decoding.samples, batchSize, seed: start })),
+    );
     onDone(chunk.length);
   }
   return out;
