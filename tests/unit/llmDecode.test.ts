@@ -127,3 +127,17 @@ describe("targetLikelihoods", () => {
     expect(mean(mine!.logProbs)).toBeGreaterThan(mean(truth!.logProbs));
   });
 });
+
+describe("generateConsensus", () => {
+  it("returns, per prompt, the medoid of that prompt's seeded samples", async () => {
+    const { generateConsensus } = await import("@/server/llm/consensusDecode");
+    const { medoidShot } = await import("@/server/llm/retrievalBaseline");
+    const prompts = records.slice(0, 3).map((r) => ({ prompt: r.prompt }));
+    const options = { samples: 4, temperature: 1, topP: 0.95, seed: 7 };
+    const consensus = await generateConsensus(llm, prompts, options);
+    expect(consensus).toHaveLength(3);
+    const drawn = await generateVerbalizations(llm, prompts.flatMap((p) => [p, p, p, p]), options);
+    consensus.forEach((c, r) => expect(c.canonical).toBe(medoidShot(drawn.slice(4 * r, 4 * r + 4)).canonical));
+    expect((await generateConsensus(llm, prompts, options)).map((c) => c.canonical)).toEqual(consensus.map((c) => c.canonical));
+  });
+});
