@@ -8,36 +8,7 @@
 // Exit 0: all ok. 1: a mismatch. 2: bad usage or unreadable files.
 import { readFile } from "node:fs/promises";
 import * as ort from "onnxruntime-node";
-
-const TYPED = {
-  float32: (data) => Float32Array.from(data),
-  int64: (data) => BigInt64Array.from(data, (value) => BigInt(value)),
-};
-
-const toTensor = (fixture) => new ort.Tensor(fixture.type, TYPED[fixture.type](fixture.data), fixture.dims);
-
-function compare(name, actual, expectedData, expectedDims, rtol, atol) {
-  if (!actual) return { name, ok: false, reason: "missing" };
-  if (JSON.stringify(Array.from(actual.dims)) !== JSON.stringify(expectedDims)) {
-    return { name, ok: false, reason: `dims ${JSON.stringify(actual.dims)} != ${JSON.stringify(expectedDims)}` };
-  }
-  let maxAbsDiff = 0;
-  let ok = true;
-  for (let i = 0; i < expectedData.length; i++) {
-    const diff = Math.abs(Number(actual.data[i]) - expectedData[i]);
-    if (!(diff <= atol + rtol * Math.abs(expectedData[i]))) ok = false;
-    maxAbsDiff = Math.max(maxAbsDiff, diff);
-  }
-  return { name, ok, maxAbsDiff };
-}
-
-async function checkGolden(session, golden, label) {
-  const feeds = Object.fromEntries(Object.entries(golden.inputs).map(([name, f]) => [name, toTensor(f)]));
-  const results = await session.run(feeds);
-  return Object.entries(golden.outputs).map(([name, want]) =>
-    compare(`${label} ${name}`, results[name], want.data, want.dims, golden.rtol, golden.atol),
-  );
-}
+import { checkGolden, compare, report, runMain, toTensor } from "./verify_common.mjs";
 
 /** Slices [B, T, ...] int64 / float tensors along axis 1. */
 function sliceSeq(tensor, start, end) {
@@ -64,7 +35,7 @@ async function checkCache(session, golden) {
   );
   const step = await session.run({ input_ids: sliceSeq(ids, seq - 1, seq), attention_mask: mask, ...cached });
   const expected = sliceSeq(full.logits, seq - 1, seq);
-  return compare("cache: step logits == one-shot logits", step.logits, Array.from(expected.data), Array.from(expected.dims), golden.rtol, golden.atol);
+  return compare("cache: step logits == one-shot logits", step.logits?.data, step.logits?.dims, { data: Array.from(expected.data), dims: Array.from(expected.dims) }, golden.rtol, golden.atol);
 }
 
 async function main([modelPath, goldenPath, stepPath]) {
@@ -86,17 +57,7 @@ async function main([modelPath, goldenPath, stepPath]) {
     ...(await checkGolden(session, step, "step")),
     await checkCache(session, golden),
   ];
-  for (const check of checks) {
-    const detail = check.reason ?? `max abs diff ${check.maxAbsDiff.toExponential(3)}`;
-    console.log(`${check.ok ? "ok" : "MISMATCH"} ${check.name}: ${detail}`);
-  }
-  return checks.every((check) => check.ok) ? 0 : 1;
+  return report(checks);
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error) => {
-    console.error(`verify failed: ${error.message}`);
-    process.exit(2);
-  },
-);
+runMain(main);

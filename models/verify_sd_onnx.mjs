@@ -10,39 +10,10 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import * as ort from "onnxruntime-node";
+import { checkGolden, compare, report, runMain, toTensor } from "./verify_common.mjs";
 
 const GRAPHS = ["text_encoder", "unet", "vae_decoder", "vae_encoder"];
 const HALF_LOG_TWO_PI = 0.5 * Math.log(2 * Math.PI);
-
-const TYPED = {
-  float32: (data) => Float32Array.from(data),
-  int64: (data) => BigInt64Array.from(data, (value) => BigInt(value)),
-};
-
-const toTensor = (fixture) => new ort.Tensor(fixture.type, TYPED[fixture.type](fixture.data), fixture.dims);
-
-function compare(name, actualData, actualDims, expected, rtol, atol) {
-  if (!actualData) return { name, ok: false, reason: "missing" };
-  if (JSON.stringify(Array.from(actualDims)) !== JSON.stringify(expected.dims)) {
-    return { name, ok: false, reason: `dims ${JSON.stringify(actualDims)} != ${JSON.stringify(expected.dims)}` };
-  }
-  let maxAbsDiff = 0;
-  let ok = true;
-  for (let i = 0; i < expected.data.length; i++) {
-    const diff = Math.abs(Number(actualData[i]) - expected.data[i]);
-    if (!(diff <= atol + rtol * Math.abs(expected.data[i]))) ok = false;
-    maxAbsDiff = Math.max(maxAbsDiff, diff);
-  }
-  return { name, ok, maxAbsDiff };
-}
-
-async function checkGraph(session, golden, label) {
-  const feeds = Object.fromEntries(Object.entries(golden.inputs).map(([name, f]) => [name, toTensor(f)]));
-  const results = await session.run(feeds);
-  return Object.entries(golden.outputs).map(([name, want]) =>
-    compare(`${label} ${name}`, results[name]?.data, results[name]?.dims, want, golden.rtol, golden.atol),
-  );
-}
 
 /** Rows [start, end) of a float32 tensor's leading axis. */
 function rows(tensor, start, end) {
@@ -139,19 +110,9 @@ async function main([artifactDir]) {
     return 2;
   }
   const checks = [];
-  for (const graph of GRAPHS) checks.push(...(await checkGraph(sessions[graph], goldens[graph], graph)));
+  for (const graph of GRAPHS) checks.push(...(await checkGolden(sessions[graph], goldens[graph], graph)));
   checks.push(...(await checkDdim(sessions, ddim)));
-  for (const check of checks) {
-    const detail = check.reason ?? `max abs diff ${check.maxAbsDiff.toExponential(3)}`;
-    console.log(`${check.ok ? "ok" : "MISMATCH"} ${check.name}: ${detail}`);
-  }
-  return checks.every((check) => check.ok) ? 0 : 1;
+  return report(checks);
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error) => {
-    console.error(`verify failed: ${error.message}`);
-    process.exit(2);
-  },
-);
+runMain(main);
