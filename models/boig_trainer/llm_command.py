@@ -5,20 +5,18 @@ import json
 import shutil
 import sys
 import time
-from dataclasses import replace
 from pathlib import Path
 from typing import Any, Dict, Optional
 
 import torch
 
-from .errors import TrainingStopped, UsageError
 from .llm_config import LlmTrainConfig, llm_preset
 from .llm_data import load_instructions
 from .llm_export import export_llm, write_llm_manifest
 from .llm_model import parameter_count
 from .llm_train import evaluate_llm, train_llm
 from .progress import ProgressEmitter
-from .run_setup import open_run, publish_artifact, require_data_dir, resumed_config
+from .run_setup import open_run, pin_data_and_start, publish_artifact, require_data_dir, resumed_config
 from .train_loop import stop_requested_on_signals
 
 
@@ -45,16 +43,7 @@ def run_train_llm(args: argparse.Namespace, emitter: ProgressEmitter) -> None:
             f" {data.truncated} cut to the context {config.context}",
             file=sys.stderr, flush=True,
         )
-        if resume_state is None:
-            config = replace(config, data_snapshot=data.snapshot, vocab_size=len(data.tokenizer))
-        elif config.data_snapshot != data.snapshot:
-            raise UsageError(f"--data is {data.snapshot}, but the checkpoint trained on {config.data_snapshot}")
-        if stop.signal_name is not None:
-            raise TrainingStopped(f"stopped by {stop.signal_name} while loading --data")
-        emitter.emit(
-            "start", run_dir=str(run_dir), config=config.to_dict(), total_steps=config.steps,
-            resumed_from_step=resume_state["step"] if resume_state else 0, device=str(device),
-        )
+        config = pin_data_and_start(config, data.snapshot, len(data.tokenizer), resume_state, stop.signal_name, emitter, run_dir, device)
         result = train_llm(config, data.train, data.tokenizer.pad_id, run_dir, device, emitter, stop, resume_state)
     train_seconds = time.monotonic() - started
     model = result.model.cpu().eval()

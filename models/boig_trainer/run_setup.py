@@ -11,7 +11,7 @@ from typing import Any, Dict, Optional, Sequence, TypeVar
 import torch
 
 from .checkpoint import checkpoint_path, load_checkpoint
-from .errors import UsageError
+from .errors import TrainingStopped, UsageError
 
 Config = TypeVar("Config")
 
@@ -70,3 +70,23 @@ def publish_artifact(staging_dir: Path, artifact_dir: Path) -> None:
     if artifact_dir.exists():
         shutil.rmtree(artifact_dir)
     staging_dir.rename(artifact_dir)
+
+
+def pin_data_and_start(
+    config: Config, data_snapshot: str, vocab_size: int, resume_state: Optional[Dict[str, Any]],
+    stop_signal: Optional[str], emitter: Any, run_dir: Path, device: torch.device,
+) -> Config:
+    """After loading --data: a fresh run pins the data snapshot and vocabulary size into its config;
+    a resumed run must see the data it trained on. A signal that came during loading stops here.
+    Then the `start` line of the protocol. Returns the config to train with."""
+    if resume_state is None:
+        config = replace(config, data_snapshot=data_snapshot, vocab_size=vocab_size)
+    elif config.data_snapshot != data_snapshot:
+        raise UsageError(f"--data is {data_snapshot}, but the checkpoint trained on {config.data_snapshot}")
+    if stop_signal is not None:
+        raise TrainingStopped(f"stopped by {stop_signal} while loading --data")
+    emitter.emit(
+        "start", run_dir=str(run_dir), config=config.to_dict(), total_steps=config.steps,
+        resumed_from_step=resume_state["step"] if resume_state else 0, device=str(device),
+    )
+    return config

@@ -6,15 +6,14 @@ import json
 import shutil
 import sys
 import time
-from dataclasses import replace
 from typing import Any, Dict, Optional
 
 import torch
 
 from .detector_data import world_info
-from .errors import TrainingStopped, UsageError
+from .errors import UsageError
 from .progress import ProgressEmitter
-from .run_setup import open_run, publish_artifact, require_data_dir, resumed_config
+from .run_setup import open_run, pin_data_and_start, publish_artifact, require_data_dir, resumed_config
 from .sd_config import SdTrainConfig, sd_preset
 from .sd_data import describe_counts, empty_prompt_ids, load_sd_world
 from .sd_export import export_sd, write_sd_manifest
@@ -48,16 +47,7 @@ def run_train_sd(args: argparse.Namespace, emitter: ProgressEmitter) -> None:
             f" vocab {len(data.tokenizer)}; {data.truncated} prompts cut to {config.max_tokens} tokens; {time.monotonic() - started:.1f} s",
             file=sys.stderr, flush=True,
         )
-        if resume_state is None:
-            config = replace(config, data_snapshot=data.snapshot, vocab_size=len(data.tokenizer))
-        elif config.data_snapshot != data.snapshot:
-            raise UsageError(f"--data is {data.snapshot}, but the checkpoint trained on {config.data_snapshot}")
-        if stop.signal_name is not None:
-            raise TrainingStopped(f"stopped by {stop.signal_name} while loading --data")
-        emitter.emit(
-            "start", run_dir=str(run_dir), config=config.to_dict(), total_steps=config.steps,
-            resumed_from_step=resume_state["step"] if resume_state else 0, device=str(device),
-        )
+        config = pin_data_and_start(config, data.snapshot, len(data.tokenizer), resume_state, stop.signal_name, emitter, run_dir, device)
         empty_ids = empty_prompt_ids(data.tokenizer, config.max_tokens)
         result = train_sd(config, data.train, empty_ids, data.tokenizer.pad_id, run_dir, device, emitter, stop, resume_state)
     train_seconds = time.monotonic() - started
