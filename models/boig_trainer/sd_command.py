@@ -1,4 +1,4 @@
-"""`train sd-base`: load the world's images and prompts, resolve the config (fresh or from a
+"""`train sd-base` and `train sd-sft`: load the world's images and prompts, resolve the config (fresh or from a
 checkpoint), train the VAE then the text encoder + UNet, evaluate on the held-out images, export
 the four ONNX graphs with golden fixtures, publish the artifact."""
 import argparse
@@ -6,6 +6,8 @@ import json
 import shutil
 import sys
 import time
+from dataclasses import replace
+from pathlib import Path
 from typing import Any, Dict, Optional
 
 import torch
@@ -13,13 +15,18 @@ import torch
 from .detector_data import world_info
 from .errors import UsageError
 from .progress import ProgressEmitter
-from .run_setup import open_run, pin_data_and_start, publish_artifact, require_data_dir, resumed_config
-from .sd_config import SdTrainConfig, sd_preset
+from .export_onnx import REPO_ROOT
+from .llm_tokenizer import Tokenizer
+from .run_setup import RunSetup, open_run, pin_data_and_start, publish_artifact, require_data_dir, resumed_config
+from .sd_config import SFT_LEARNING_RATE, SFT_STEPS, SdTrainConfig, sd_preset
 from .sd_data import describe_counts, empty_prompt_ids, load_sd_world
-from .sd_export import export_sd, write_sd_manifest
-from .sd_model import parameter_counts
+from .sd_export import export_sd, repo_relative, write_sd_manifest
+from .sd_model import SdPipeline, parameter_counts
 from .sd_train import evaluate_sd, train_sd
+from .sd_weights import load_pipeline_weights
 from .stopping import stop_requested_on_signals
+
+DEFAULT_BASE = REPO_ROOT / "models" / "artifacts" / "boigsd-base"
 
 
 def config_for_run(args: argparse.Namespace, resume_state: Optional[Dict[str, Any]]) -> SdTrainConfig:
@@ -33,15 +40,52 @@ def config_for_run(args: argparse.Namespace, resume_state: Optional[Dict[str, An
 def run_train_sd(args: argparse.Namespace, emitter: ProgressEmitter) -> None:
     data_dir = require_data_dir(args, "sd-base", "WORLD_DIR (from `npx boig world --out WORLD_DIR`)")
     setup = open_run(args)
-    run_dir, device, resume_state = setup.run_dir, setup.device, setup.resume_state
-    config = config_for_run(args, resume_state)
+    config = config_for_run(args, setup.resume_state)
     if config.steps <= config.vae_steps:
         raise UsageError(f"--steps {config.steps} leaves no UNet steps after the {config.vae_steps} VAE steps")
+    train_and_publish(args, emitter, setup, config, data_dir, tokenizer=None, initial=None, name=None, command=None)
+
+
+def sft_config_for_run(args: argparse.Namespace, resume_state: Optional[Dict[str, Any]], base: SdPipeline) -> SdTrainConfig:
+    if resume_state is not None:
+        return resumed_config(SdTrainConfig.from_dict(resume_state["config"]), args, resume_state, ("preset", "seed"))
+    preset = args.preset or "tiny"
+    if preset not in SFT_STEPS:
+        raise UsageError(f"train sd-sft: --preset must be one of {sorted(SFT_STEPS)}")
+    return replace(
+        base.config, preset=preset, seed=args.seed if args.seed is not None else 0, only_bucket="high", vae_steps=0,
+        steps=args.steps or SFT_STEPS[preset], unet_learning_rate=SFT_LEARNING_RATE[preset], data_snapshot="",
+        checkpoint_every=min(base.config.checkpoint_every, 100),
+    )
+
+
+def run_train_sft(args: argparse.Namespace, emitter: ProgressEmitter) -> None:
+    """The SFT baseline (paper §3.3): the base model fine-tuned (text encoder + UNet; the VAE and the
+    latent scale stay the base's) on the high-KPI training images only, with the base's vocabulary."""
+    data_dir = require_data_dir(args, "sd-sft", "WORLD_DIR (the world the base model was trained on)")
+    init_dir = Path(args.init).resolve() if args.init else DEFAULT_BASE
+    base, tokenizer, base_manifest = load_pipeline_weights(init_dir)
+    setup = open_run(args)
+    config = sft_config_for_run(args, setup.resume_state, base)
+    command = (
+        f"npx boig train sd-sft --data {repo_relative(data_dir)} --init {repo_relative(init_dir)} --preset {config.preset} --seed {config.seed}"
+        + ("" if config.steps == SFT_STEPS[config.preset] else f" --steps {config.steps}") + f" --out {repo_relative(setup.run_dir)}"
+    )
+    init_info = {"sft": {"init": {"dir": repo_relative(init_dir), "name": base_manifest.get("name"), "version": base_manifest.get("version")}}}
+    train_and_publish(args, emitter, setup, config, data_dir, tokenizer=tokenizer, initial=base, name="boigsd-sft", command=command, extra=init_info)
+
+
+def train_and_publish(
+    args: argparse.Namespace, emitter: ProgressEmitter, setup: RunSetup, config: SdTrainConfig, data_dir: Path,
+    tokenizer: Optional[Tokenizer], initial: Optional[SdPipeline], name: Optional[str], command: Optional[str],
+    extra: Optional[Dict[str, Any]] = None,
+) -> None:
+    run_dir, device, resume_state = setup.run_dir, setup.device, setup.resume_state
     torch.set_num_threads(config.torch_threads)
 
     started = time.monotonic()
     with stop_requested_on_signals() as stop:
-        data = load_sd_world(data_dir, config.image_size, config.max_tokens, config.vocab_min_count, config.vocab_max_size, config.only_bucket)
+        data = load_sd_world(data_dir, config.image_size, config.max_tokens, config.vocab_min_count, config.vocab_max_size, config.only_bucket, tokenizer)
         print(
             f"loaded {data.snapshot}: {len(data.train)} train / {len(data.eval)} held-out images ({describe_counts(data.counts)});"
             f" vocab {len(data.tokenizer)}; {data.truncated} prompts cut to {config.max_tokens} tokens; {time.monotonic() - started:.1f} s",
@@ -49,7 +93,7 @@ def run_train_sd(args: argparse.Namespace, emitter: ProgressEmitter) -> None:
         )
         config = pin_data_and_start(config, data.snapshot, len(data.tokenizer), resume_state, stop.signal_name, emitter, run_dir, device)
         empty_ids = empty_prompt_ids(data.tokenizer, config.max_tokens)
-        result = train_sd(config, data.train, empty_ids, data.tokenizer.pad_id, run_dir, device, emitter, stop, resume_state)
+        result = train_sd(config, data.train, empty_ids, data.tokenizer.pad_id, run_dir, device, emitter, stop, resume_state, initial)
     train_seconds = time.monotonic() - started
     pipeline = result.pipeline.cpu().eval()
     evaluation = data.eval if len(data.eval) else data.train
@@ -77,7 +121,7 @@ def run_train_sd(args: argparse.Namespace, emitter: ProgressEmitter) -> None:
     info = world_info(data_dir)
     if info:
         data_info["world"] = info
-    manifest = write_sd_manifest(staging_dir, run_dir, data_dir, pipeline, data.tokenizer, metrics, data_info, parameters)
+    manifest = write_sd_manifest(staging_dir, run_dir, data_dir, pipeline, data.tokenizer, metrics, data_info, parameters, name=name, command=command, extra=extra)
     artifact_dir = run_dir / "artifact"
     publish_artifact(staging_dir, artifact_dir)
     emitter.emit("artifact", dir=str(artifact_dir), manifest=manifest)

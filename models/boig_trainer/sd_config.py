@@ -84,6 +84,12 @@ SD_PRESETS: Dict[str, SdTrainConfig] = {
 }
 
 
+# The SFT baseline (paper §3.3: base fine-tuned on high-KPI images only): the base model's config with
+# the VAE frozen (vae_steps 0), these UNet + text-encoder steps and a lower LR than pretraining.
+SFT_STEPS: Dict[str, int] = {"tiny": 20, "default": 1500}
+SFT_LEARNING_RATE: Dict[str, float] = {"tiny": 1e-3, "default": 1e-4}
+
+
 def sd_preset(name: str, **overrides: Any) -> SdTrainConfig:
     """A preset with overrides; --steps N scales the VAE stage to the preset's share of the total."""
     base = SD_PRESETS[name]

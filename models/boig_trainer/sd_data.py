@@ -193,7 +193,11 @@ def assign_buckets(posts: List[Post], kind: str) -> None:
             post.split = "test"
 
 
-def load_sd_world(data_dir: Path, image_size: int, max_tokens: int, vocab_min_count: int, vocab_max_size: int, only_bucket: str = "") -> SdData:
+def load_sd_world(
+    data_dir: Path, image_size: int, max_tokens: int, vocab_min_count: int, vocab_max_size: int, only_bucket: str = "",
+    tokenizer: Optional[Tokenizer] = None,
+) -> SdData:
+    """`tokenizer`: use this vocabulary (a fine-tune keeps its base model's) instead of building one."""
     data_dir = data_dir.resolve()
     digest = hashlib.sha256()
     posts: List[Post] = []
@@ -211,7 +215,8 @@ def load_sd_world(data_dir: Path, image_size: int, max_tokens: int, vocab_min_co
     train_prompts = [prompt for (post, _, _), prompt in zip(rows, prompts) if post.split == "train"]
     if not train_prompts:
         raise UsageError(f"--data {data_dir}: no training images{f' in bucket {only_bucket!r}' if only_bucket else ''}")
-    tokenizer = Tokenizer(build_vocab(train_prompts, PROMPT_WORDS, vocab_min_count, vocab_max_size))
+    if tokenizer is None:
+        tokenizer = Tokenizer(build_vocab(train_prompts, PROMPT_WORDS, vocab_min_count, vocab_max_size))
 
     images, ids, truncated = [], [], 0
     for (post, name, path), prompt in zip(rows, prompts):

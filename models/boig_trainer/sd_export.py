@@ -15,7 +15,7 @@ import subprocess
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Dict, List, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 import onnx
@@ -29,6 +29,7 @@ from .sd_config import SD_PRESETS, SdTrainConfig
 from .sd_data import GOLDEN_STREAM, ImageSet, PROMPT_WORDS, empty_prompt_ids, to_signed
 from .sd_ddim import ddim_sample, ddim_timesteps, final_alpha_cumprod, previous_timestep
 from .sd_model import SdPipeline
+from .sd_weights import WEIGHTS_NAME, save_pipeline_weights
 from .synthetic_data import batch_generator
 
 SD_VERIFIER = REPO_ROOT / "models" / "verify_sd_onnx.mjs"
@@ -200,6 +201,7 @@ def export_sd(pipeline: SdPipeline, tokenizer: Tokenizer, images: ImageSet, arti
         (artifact_dir / f"golden_{file_name[:-5]}.json").write_text(json.dumps(golden) + "\n")
     (artifact_dir / "golden_ddim.json").write_text(json.dumps(ddim_golden(pipeline, input_ids, tokenizer)) + "\n")
     tokenizer.save(artifact_dir / "vocab.json", max_tokens=config.max_tokens, prompt_words=list(PROMPT_WORDS))
+    save_pipeline_weights(pipeline, tokenizer.pad_id, artifact_dir / WEIGHTS_NAME)  # for SFT / DDPO runs started from this artifact
     verify_sd(artifact_dir)
 
 
@@ -241,14 +243,19 @@ def write_sd_manifest(
     metrics: Dict[str, float],
     data_info: Dict[str, Any],
     parameters: Dict[str, int],
+    name: Optional[str] = None,
+    command: Optional[str] = None,
+    extra: Optional[Dict[str, Any]] = None,
 ) -> Dict[str, Any]:
+    """`name`/`command` default to sd-base's; `extra` adds top-level sections (e.g. the DDPO history)."""
     config = pipeline.config
     specs = signatures(config)
     alphas = pipeline.scheduler.alphas_cumprod
     files: Dict[str, Any] = {name: {**file_digest(artifact_dir / name), **specs[name]} for name in ONNX_FILES}
     files["vocab.json"] = file_digest(artifact_dir / "vocab.json")
+    files[WEIGHTS_NAME] = {**file_digest(artifact_dir / WEIGHTS_NAME), "role": "PyTorch state dict (float16 parameters) + config, for runs that start from this model"}
     manifest = {
-        "name": "boigsd-base" + (f"-{config.only_bucket}" if config.only_bucket else ""),
+        "name": name or ("boigsd-base" + (f"-{config.only_bucket}" if config.only_bucket else "")),
         "version": datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ"),
         "kind": "boigsd",
         "files": files,
@@ -299,9 +306,10 @@ def write_sd_manifest(
                 "golden_ddim.json": f"{DDIM_STEPS}-step DDIM, guidance {DDIM_GUIDANCE:g}, eta 1 and 0, from given noises: per-step latents, log-probs, images",
             },
         },
-        "training": {"config": config.to_dict(), "command": reproduce_command(config, data_dir, run_dir), "torch": torch.__version__},
+        "training": {"config": config.to_dict(), "command": command or reproduce_command(config, data_dir, run_dir), "torch": torch.__version__},
         "data": {"snapshot": config.data_snapshot, "dir": repo_relative(data_dir), **data_info},
         "metrics": metrics,
+        **(extra or {}),
     }
     (artifact_dir / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     return manifest

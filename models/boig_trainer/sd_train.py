@@ -113,9 +113,14 @@ def train_sd(
     emitter: ProgressEmitter,
     stop: StopRequest,
     resume_state: Optional[Dict[str, Any]] = None,
+    initial: Optional[SdPipeline] = None,
 ) -> SdTrainResult:
+    """`initial`: start from these weights (a fine-tune, e.g. the SFT baseline from the base model;
+    its latent scale is kept) instead of a fresh init. A resumed run loads its checkpoint either way."""
     torch.manual_seed(config.seed)
     pipeline = SdPipeline(config, pad_id).to(device)
+    if initial is not None:
+        pipeline.load_state_dict(initial.state_dict())
     optimizer = make_optimizer(pipeline, config)
     empty = torch.tensor(empty_ids, dtype=torch.int64)  # [L]
     latent_shape = (config.latent_channels, config.latent_size, config.latent_size)

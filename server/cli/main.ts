@@ -14,6 +14,7 @@ import { registerEval } from "./eval";
 import { registerInstructions } from "./instructions";
 import { registerScore } from "./score";
 import { registerEvalReward } from "./evalReward";
+import { registerRewardServer } from "./rewardServer";
 
 const NOT_YET: [name: string, summary: string, arrives: string][] = [
   ["generate", "generate scored image variants for a prompt", "the BoigSD issue (#5)"],
@@ -35,6 +36,7 @@ export function buildCli() {
   registerEvalReward(program);
   registerInstructions(program);
   registerScore(program);
+  registerRewardServer(program);
   for (const [name, summary, arrives] of NOT_YET) {
     program
       .command(name)

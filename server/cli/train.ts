@@ -9,18 +9,22 @@ import { createProgress } from "./progress";
 export function registerTrain(program: Command) {
   program
     .command("train")
-    .description("train a model with the PyTorch trainer (tasks: tiny, detector, llm, sd-base; sd-sft and ddpo arrive later)")
+    .description("train a model with the PyTorch trainer (tasks: tiny, detector, llm, sd-base, sd-sft, ddpo)")
     .argument("<task>", "what to train")
     .requiredOption("--out <dir>", "run folder (checkpoints, artifact/)")
     .option("--preset <name>", "tiny | default", "tiny")
-    .option("--steps <n>", "override the preset's step count")
+    .option("--steps <n>", "override the preset's step count (ddpo: epochs)")
     .option("--seed <n>", "random seed", "0")
     .option("--device <device>", "cpu | cuda", "cpu")
     .option("--resume", "continue from the run folder's last checkpoint", false)
-    .option("--data <dir>", "detector, sd-base: a `boig world` folder; llm: an exported instruction folder")
+    .option("--data <dir>", "detector, sd-base, sd-sft, ddpo: a `boig world` folder; llm: an exported instruction folder")
     .option("--arch <name>", "detector: centernet | dilated")
     .option("--variant <name>", "llm: behavior | nokpi")
     .option("--only-bucket <name>", "sd-base: train on this KPI bucket's images only (high | medium | low)")
+    .option("--init <dir>", "sd-sft, ddpo: the BoigSD artifact to start from (default models/artifacts/boigsd-base)")
+    .option("--reward-variant <name>", "ddpo: calibrated | paper (default calibrated)")
+    .option("--lora-rank <n>", "ddpo: LoRA rank on the UNet (0 = full fine-tune, default)")
+    .option("--boigllm <dir>", "ddpo: the BoigLLM artifact the reward uses (default: the served one)")
     .action(async (task: string, opts) => {
       const json = program.opts().json as boolean;
       const run = parseInput(launchTrainerRunInput, {
@@ -33,6 +37,10 @@ export function registerTrain(program: Command) {
         ...(opts.arch !== undefined ? { arch: opts.arch } : {}),
         ...(opts.variant !== undefined ? { variant: opts.variant } : {}),
         ...(opts.onlyBucket !== undefined ? { onlyBucket: opts.onlyBucket } : {}),
+        ...(opts.init !== undefined ? { init: path.resolve(opts.init) } : {}),
+        ...(opts.rewardVariant !== undefined ? { rewardVariant: opts.rewardVariant } : {}),
+        ...(opts.loraRank !== undefined ? { loraRank: Number(opts.loraRank) } : {}),
+        ...(opts.boigllm !== undefined ? { boigllm: path.resolve(opts.boigllm) } : {}),
       });
       const outDir = path.resolve(opts.out);
       const args = trainerArgs(run, outDir, opts.resume);

@@ -4,8 +4,8 @@ import { enqueueJob } from "./enqueueJob";
 import { parseInput } from "./validation";
 import { recordAudit } from "./recordAudit";
 
-/** The trainer tasks a run can launch; sd-sft and ddpo arrive with the rest of issue 5. */
-export const TRAINER_TASKS = ["tiny", "detector", "llm", "sd-base"] as const;
+/** The trainer tasks a run can launch. */
+export const TRAINER_TASKS = ["tiny", "detector", "llm", "sd-base", "sd-sft", "ddpo"] as const;
 export const DETECTOR_ARCHES = ["centernet", "dilated"] as const;
 
 export const launchTrainerRunInput = z
@@ -23,11 +23,23 @@ export const launchTrainerRunInput = z
     arch: z.enum(DETECTOR_ARCHES).optional(),
     /** sd-base: train on images of this KPI bucket only (the paper's SFT baseline uses `high`). */
     onlyBucket: z.enum(["high", "medium", "low"]).optional(),
+    /** sd-sft, ddpo: the BoigSD artifact folder to start from (default: the committed base). */
+    init: z.string().min(1).optional(),
+    /** ddpo: which BoigLLM reward to maximize (SPEC §4: the paper's sum of token probabilities, or calibrated log-odds). */
+    rewardVariant: z.enum(["calibrated", "paper"]).optional(),
+    /** ddpo: LoRA rank on the UNet (0 = full fine-tune). */
+    loraRank: z.number().int().min(0).max(64).optional(),
+    /** ddpo: the BoigLLM artifact folder the reward uses (default: the served one). */
+    boigllm: z.string().min(1).optional(),
   })
   .superRefine((v, ctx) => {
     if (v.task === "detector" && !v.data) ctx.addIssue({ code: "custom", path: ["data"], message: "is required to train a detector (a `boig world` folder)" });
     if (v.task === "llm" && !v.data) ctx.addIssue({ code: "custom", path: ["data"], message: "is required to train the LLM (an instruction folder)" });
-    if (v.task === "sd-base" && !v.data) ctx.addIssue({ code: "custom", path: ["data"], message: "is required to train the diffusion model (a `boig world` folder)" });
+    if ((v.task === "sd-base" || v.task === "sd-sft" || v.task === "ddpo") && !v.data)
+      ctx.addIssue({ code: "custom", path: ["data"], message: "is required to train the diffusion model (a `boig world` folder)" });
+    if (v.task !== "sd-sft" && v.task !== "ddpo" && v.init) ctx.addIssue({ code: "custom", path: ["init"], message: "applies to the sd-sft and ddpo tasks only" });
+    for (const key of ["rewardVariant", "loraRank", "boigllm"] as const)
+      if (v.task !== "ddpo" && v[key] !== undefined) ctx.addIssue({ code: "custom", path: [key], message: "applies to the ddpo task only" });
     if (v.task !== "sd-base" && v.onlyBucket) ctx.addIssue({ code: "custom", path: ["onlyBucket"], message: "applies to the sd-base task only" });
     if (v.task === "tiny" && v.data) ctx.addIssue({ code: "custom", path: ["data"], message: "does not apply to the tiny task" });
     if (v.task !== "detector" && v.arch) ctx.addIssue({ code: "custom", path: ["arch"], message: "applies to the detector task only" });
@@ -42,6 +54,10 @@ export function trainerArgs(run: TrainerRunPayload, outDir: string, resume: bool
   if (run.arch) args.push("--arch", run.arch);
   if (run.variant) args.push("--variant", run.variant);
   if (run.onlyBucket) args.push("--only-bucket", run.onlyBucket);
+  if (run.init) args.push("--init", run.init);
+  if (run.rewardVariant) args.push("--reward-variant", run.rewardVariant);
+  if (run.loraRank !== undefined) args.push("--lora-rank", String(run.loraRank));
+  if (run.boigllm) args.push("--boigllm", run.boigllm);
   if (resume) args.push("--resume");
   return args;
 }

@@ -1,0 +1,114 @@
+"""The trainer's side of `boig reward-server` (server/cli/rewardServer.ts): the app's own reward
+service run as a local subprocess, spoken to in JSON lines over a pipe. Debian has no onnxruntime
+for Python, and a second implementation of verbalizer + BoigLLM scoring could drift from what the
+app serves; this way DDPO maximizes exactly the reward the app shows (SPEC §5).
+
+Images go as PNG bytes (base64) with their prompt fields (kind, brand, date, prompt, keywords);
+replies carry both reward variants, or the world's true KPI (op true_kpi, server started with
+--world). A reply with ok=false raises TrainerError with the server's message."""
+import base64
+import io
+import json
+import os
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Sequence
+
+import numpy as np
+import torch
+from PIL import Image
+
+from .errors import TrainerError
+from .export_onnx import REPO_ROOT
+
+
+@dataclass(frozen=True)
+class PromptFields:
+    """What the reward is conditioned on (SPEC §4): the post's kind, brand, date, caption, keywords."""
+    kind: str  # "social" | "stock"
+    brand: Optional[str]
+    date: str  # ISO 8601
+    prompt: str  # the caption text as the user wrote it
+    keywords: Sequence[str]
+
+    def to_json(self) -> Dict[str, Any]:
+        fields: Dict[str, Any] = {"kind": self.kind, "date": self.date, "prompt": self.prompt, "keywords": list(self.keywords)}
+        if self.kind == "social":
+            fields["brand"] = self.brand
+        return fields
+
+
+def png_base64(image: torch.Tensor) -> str:
+    """uint8 [3, S, S] -> base64 PNG."""
+    buffer = io.BytesIO()
+    Image.fromarray(image.permute(1, 2, 0).contiguous().numpy().astype(np.uint8), "RGB").save(buffer, format="PNG")
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def to_uint8(images: torch.Tensor) -> torch.Tensor:
+    """VAE output [B, 3, S, S] in [-1, 1] -> uint8 [B, 3, S, S] (the manifest's pixel rule: clamp((x + 1) / 2))."""
+    return ((images.detach().float().cpu() + 1.0) / 2.0).clamp(0.0, 1.0).mul(255.0).round().to(torch.uint8)
+
+
+class RewardBridge:
+    def __init__(self, boigllm_dir: Optional[Path] = None, world_dir: Optional[Path] = None, timeout_s: float = 600.0):
+        node = os.environ.get("BOIG_NODE", "node")
+        command = [node, str(REPO_ROOT / "bin" / "boig.mjs"), "reward-server"]
+        if boigllm_dir is not None:
+            command += ["--model", str(boigllm_dir)]
+        if world_dir is not None:
+            command += ["--world", str(world_dir)]
+        try:
+            # stderr is inherited: the server's warnings land in the trainer's log, never in the protocol.
+            self._process = subprocess.Popen(command, cwd=REPO_ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
+        except FileNotFoundError:
+            raise TrainerError(f"cannot run node ({node!r}) for the reward server; set BOIG_NODE") from None
+        self._next_id = 0
+        self.timeout_s = timeout_s
+        self.model = self.call("ping")["model"]  # fails fast on a missing or invalid BoigLLM
+
+    def call(self, op: str, items: Optional[List[Dict[str, Any]]] = None) -> Dict[str, Any]:
+        self._next_id += 1
+        request: Dict[str, Any] = {"id": self._next_id, "op": op}
+        if items is not None:
+            request["items"] = items
+        assert self._process.stdin is not None and self._process.stdout is not None
+        try:
+            self._process.stdin.write(json.dumps(request) + "\n")
+            self._process.stdin.flush()
+        except BrokenPipeError:
+            raise TrainerError(f"the reward server exited (code {self._process.poll()})") from None
+        line = self._process.stdout.readline()
+        if not line:
+            raise TrainerError(f"the reward server exited (code {self._process.wait()}) before answering {op}")
+        reply = json.loads(line)
+        if reply.get("id") != self._next_id:
+            raise TrainerError(f"reward server answered request {reply.get('id')} to request {self._next_id}")
+        if not reply.get("ok"):
+            raise TrainerError(f"reward server ({op}): {reply.get('error')}")
+        return reply
+
+    def rewards(self, images: torch.Tensor, prompts: Sequence[PromptFields]) -> List[Dict[str, Any]]:
+        """uint8 images [B, 3, S, S] with their prompts -> per image {paper, paperMean, calibrated, probabilityHigh, canonical}."""
+        items = [{**p.to_json(), "png": png_base64(image)} for image, p in zip(images, prompts)]
+        return self.call("reward", items)["rewards"]
+
+    def true_kpis(self, images: torch.Tensor, prompts: Sequence[PromptFields]) -> List[float]:
+        items = [{**p.to_json(), "png": png_base64(image)} for image, p in zip(images, prompts)]
+        return [float(k) for k in self.call("true_kpi", items)["kpis"]]
+
+    def close(self) -> None:
+        if self._process.poll() is None:
+            assert self._process.stdin is not None
+            self._process.stdin.close()
+            try:
+                self._process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+
+    def __enter__(self) -> "RewardBridge":
+        return self
+
+    def __exit__(self, *_: Any) -> None:
+        self.close()
