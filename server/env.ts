@@ -28,6 +28,8 @@ const schema = z.object({
   NEXTAUTH_URL: z.string().url().optional(),
   /** BoigLLM (behavior) artifact the app and `boig score` serve; default models/artifacts/boigllm. */
   BOIG_BOIGLLM_DIR: z.string().optional(),
+  /** BoigSD artifact the app and `boig generate` serve; default models/artifacts/boigsd. */
+  BOIG_BOIGSD_DIR: z.string().optional(),
   /** Set by bin/boig.mjs so the CLI finds drizzle/ and models/ from any working directory. */
   BOIG_REPO_ROOT: z.string().optional(),
 });

@@ -31,6 +31,8 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
+from tfjs_artifact import load_model_json, read_weights
+
 OPSET = 13
 NHWC_TO_NCHW = [0, 3, 1, 2]
 NCHW_TO_NHWC = [0, 2, 3, 1]
@@ -54,47 +56,8 @@ SIGNATURE_NAMES = {
 
 
 # ---------------------------------------------------------------------------------------------
-# Reading the TF.js artifact
+# Reading the TF.js artifact: tfjs_artifact.py (shared with scripts/convert-mobilenet/convert.py)
 # ---------------------------------------------------------------------------------------------
-
-def read_weights(model: dict, model_dir: str) -> dict[str, tuple[np.ndarray, bool]]:
-    """name -> (array as tfjs would see it, was_float16). Follows weightsManifest groups in order."""
-    out: dict[str, tuple[np.ndarray, bool]] = {}
-    for group in model["weightsManifest"]:
-        data = b"".join(open(os.path.join(model_dir, p), "rb").read() for p in group["paths"])
-        offset = 0
-        for spec in group["weights"]:
-            shape = spec["shape"]
-            count = int(np.prod(shape)) if shape else 1
-            quant = spec.get("quantization")
-            if quant:
-                qdtype = quant["dtype"]
-                if qdtype == "float16":
-                    raw = np.frombuffer(data, dtype="<f2", count=count, offset=offset)
-                    offset += 2 * count
-                    out[spec["name"]] = (raw.reshape(shape).copy(), True)
-                    continue
-                if qdtype in ("uint8", "uint16"):
-                    np_dtype = "<u1" if qdtype == "uint8" else "<u2"
-                    size = 1 if qdtype == "uint8" else 2
-                    raw = np.frombuffer(data, dtype=np_dtype, count=count, offset=offset).astype(np.float32)
-                    offset += size * count
-                    if "min" in quant:  # affine quantization: value = min + scale * q
-                        values = (np.float32(quant["min"]) + np.float32(quant["scale"]) * raw)
-                    else:
-                        values = np.float32(quant["scale"]) * raw
-                    out[spec["name"]] = (values.astype(np.float32).reshape(shape), False)
-                    continue
-                raise NotImplementedError(f"weight {spec['name']}: quantization {qdtype}")
-            dtype = spec["dtype"]
-            np_dtype, size = {"float32": ("<f4", 4), "int32": ("<i4", 4), "bool": ("|b1", 1)}[dtype]
-            raw = np.frombuffer(data, dtype=np_dtype, count=count, offset=offset)
-            offset += size * count
-            out[spec["name"]] = (raw.reshape(shape).copy(), False)
-        if offset != len(data):
-            raise ValueError(f"weight group {group['paths']}: read {offset} of {len(data)} bytes")
-    return out
-
 
 def attr_ints(node: dict, key: str) -> list[int]:
     return [int(v) for v in node.get("attr", {}).get(key, {}).get("list", {}).get("i", [])]
@@ -525,9 +488,10 @@ def main() -> None:
     if len(sys.argv) != 3:
         sys.exit("usage: convert.py MODEL_JSON OUT_ONNX")
     model_json, out_path = sys.argv[1], sys.argv[2]
-    model = json.load(open(model_json))
-    if model.get("format") != "graph-model":
-        sys.exit(f"{model_json}: format {model.get('format')!r}, expected graph-model")
+    try:
+        model = load_model_json(model_json, "graph-model")
+    except ValueError as error:
+        sys.exit(str(error))
     weights = read_weights(model, os.path.dirname(os.path.abspath(model_json)))
     converter = Converter(model, weights)
     onnx_model = converter.build()

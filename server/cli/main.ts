@@ -15,6 +15,7 @@ import { registerInstructions } from "./instructions";
 import { registerScore } from "./score";
 import { registerEvalReward } from "./evalReward";
 import { registerRewardServer } from "./rewardServer";
+import { registerEvalSd } from "./evalSd";
 
 const NOT_YET: [name: string, summary: string, arrives: string][] = [
   ["generate", "generate scored image variants for a prompt", "the BoigSD issue (#5)"],
@@ -34,6 +35,7 @@ export function buildCli() {
   registerVerbalize(program);
   registerEval(program);
   registerEvalReward(program);
+  registerEvalSd(program);
   registerInstructions(program);
   registerScore(program);
   registerRewardServer(program);

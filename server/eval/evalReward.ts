@@ -15,36 +15,18 @@
  * against the reward; and the image alone in its post's context (a multi-image post is the mean
  * of its images, engagement.ts) because the reward, too, judges one image.
  */
-import fs from "node:fs";
 import path from "node:path";
-import { z } from "zod";
 import type { Bucket, DatasetKind } from "../db/schema";
-import { badInput } from "../errors";
-import { normalizeRow, socialRowSchema, stockRowSchema, type NormalizedRow } from "../import/rowSchemas";
-import { readRecords } from "../import/readRecords";
 import { computeRewards, withKpi, type Reward } from "../llm/reward";
 import type { BoigLlm } from "../ml/boigLlm";
 import { parseCanonicalText } from "../verbalize/canonical";
-import type { Verbalization } from "../verbalize/types";
 import { expectedKpi } from "../world/engagement";
-import { loadWorldModel, type WorldModel } from "../world/worldModel";
 import { rocAuc, spearman } from "./rankStatistics";
+import { datasetFolder, openWorld, postOf, readPosts, readScenes, readTestRecords, type OpenWorld, type TestRecord } from "./worldTestSplit";
 
 export const REWARD_VARIANTS = ["paper", "paperMean", "calibrated"] as const;
 export type RewardVariant = (typeof REWARD_VARIANTS)[number];
 type PerVariant = Record<RewardVariant, number | null>;
-
-const recordSchema = z.object({
-  id: z.string(),
-  type: z.number().int(),
-  variant: z.string(),
-  kind: z.enum(["social", "stock"]),
-  dataset: z.string(),
-  bucket: z.enum(["high", "medium", "low"]),
-  prompt: z.string(),
-  verbalization: z.string(),
-});
-type TestRecord = z.infer<typeof recordSchema>;
 
 export type DatasetRewardReport = {
   dataset: string;
@@ -119,21 +101,6 @@ export async function evalReward(llm: BoigLlm, options: EvalRewardOptions): Prom
   };
 }
 
-function readTestRecords(dir: string): TestRecord[] {
-  const file = path.join(dir, "test.jsonl");
-  if (!fs.existsSync(file)) throw badInput(`data: ${dir} has no test.jsonl (an instruction folder from boig instructions)`);
-  return fs
-    .readFileSync(file, "utf8")
-    .split("\n")
-    .filter((line) => line.trim() !== "")
-    .map((line, i) => {
-      const parsed = recordSchema.safeParse(JSON.parse(line));
-      if (!parsed.success) throw badInput(`${file} line ${i + 1}: not an instruction record (${parsed.error.issues[0]?.message})`);
-      return parsed.data;
-    })
-    .filter((r) => r.variant === "behavior" && (r.type === 1 || r.type === 2));
-}
-
 function groupByDataset(records: readonly TestRecord[], limit?: number): Map<string, TestRecord[]> {
   const groups = new Map<string, TestRecord[]>();
   for (const r of records) groups.set(r.dataset, [...(groups.get(r.dataset) ?? []), r]);
@@ -190,33 +157,13 @@ function datasetReport(dataset: string, records: readonly TestRecord[], rewards:
   return { dataset, kind, images: records.length, buckets, auc, trueKpi, tracksBest: ranked[0] ?? null };
 }
 
-// ---- the world folder: posts (context) and ground-truth verbalizations ----
-
-type OpenWorld = { dir: string; model: WorldModel };
-
-function openWorld(dir: string): OpenWorld {
-  const file = path.join(dir, "world.json");
-  if (!fs.existsSync(file)) throw badInput(`world: ${dir} has no world.json (a folder written by boig world)`);
-  return { dir, model: loadWorldModel(file) };
-}
-
-/** A record id is `dataset/externalId/position#type` (instructions.ts); this returns [externalId, position]. */
-function postOf(record: TestRecord): [string, number] | null {
-  const key = record.id.replace(/#.*$/, "");
-  if (!key.startsWith(`${record.dataset}/`)) return null;
-  const rest = key.slice(record.dataset.length + 1);
-  const slash = rest.lastIndexOf("/");
-  const position = Number(rest.slice(slash + 1));
-  return slash > 0 && Number.isInteger(position) ? [rest.slice(0, slash), position] : null;
-}
-
 /**
  * The world's expected KPI of each record's image, or null where its post is not in the world
  * folder. The dataset `NAME/social` of an imported world lives in the folder's `social/`.
  */
 async function expectedKpis(world: OpenWorld, dataset: string, records: readonly TestRecord[]): Promise<(number | null)[]> {
   const kind = records[0]!.kind;
-  const folder = path.join(world.dir, path.basename(dataset));
+  const folder = datasetFolder(world, dataset);
   const posts = await readPosts(path.join(folder, "posts.csv"), kind);
   const truth = readScenes(path.join(folder, "scenes.jsonl"));
   return records.map((record) => {
@@ -229,30 +176,4 @@ async function expectedKpis(world: OpenWorld, dataset: string, records: readonly
       ? expectedKpi(world.model, { account: post.account!, postedAt: post.postedAt, text: post.text, keywords: post.keywords }, v).likes
       : expectedKpi(world.model, { releasedAt: post.postedAt, caption: post.text, keywords: post.keywords }, v).forwardActions;
   });
-}
-
-async function readPosts(file: string, kind: DatasetKind): Promise<Map<string, NormalizedRow>> {
-  const rows = new Map<string, NormalizedRow>();
-  if (!fs.existsSync(file)) return rows;
-  const schema = kind === "social" ? socialRowSchema : stockRowSchema;
-  for await (const raw of readRecords(file)) {
-    if (!raw.ok) continue;
-    const parsed = schema.safeParse(raw.values);
-    if (parsed.success) {
-      const row = normalizeRow(kind, parsed.data);
-      rows.set(row.externalId, row);
-    }
-  }
-  return rows;
-}
-
-function readScenes(file: string): Map<string, Verbalization> {
-  const byMedia = new Map<string, Verbalization>();
-  if (!fs.existsSync(file)) return byMedia;
-  for (const line of fs.readFileSync(file, "utf8").split("\n")) {
-    if (line.trim() === "") continue;
-    const { media, verbalization } = JSON.parse(line) as { media: string; verbalization: Verbalization };
-    byMedia.set(media, verbalization);
-  }
-  return byMedia;
 }
