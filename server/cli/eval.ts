@@ -28,15 +28,6 @@ export function registerEval(program: Command) {
       }
     });
   registerEvalLlm(evalCmd, program);
-  for (const [name, arrives] of [["sd", "the BoigSD issue (#5)"]] as const)
-    evalCmd
-      .command(name)
-      .description(`(not built yet: ${arrives})`)
-      .allowUnknownOption()
-      .action(() => {
-        process.stderr.write(`boig eval ${name}: not built yet; it arrives with ${arrives}.\n`);
-        process.exitCode = 2;
-      });
 }
 
 function printInsights(r: Awaited<ReturnType<typeof getDatasetInsights>>) {

@@ -16,9 +16,9 @@ import { registerScore } from "./score";
 import { registerEvalReward } from "./evalReward";
 import { registerRewardServer } from "./rewardServer";
 import { registerEvalSd } from "./evalSd";
+import { registerGenerate } from "./generate";
 
 const NOT_YET: [name: string, summary: string, arrives: string][] = [
-  ["generate", "generate scored image variants for a prompt", "the BoigSD issue (#5)"],
   ["bench", "benchmarks against references and the FLOP floor", "the performance issue (#8)"],
 ];
 
@@ -36,6 +36,7 @@ export function buildCli() {
   registerEval(program);
   registerEvalReward(program);
   registerEvalSd(program);
+  registerGenerate(program);
   registerInstructions(program);
   registerScore(program);
   registerRewardServer(program);
