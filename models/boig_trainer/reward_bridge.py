@@ -66,7 +66,11 @@ class RewardBridge:
             raise TrainerError(f"cannot run node ({node!r}) for the reward server; set BOIG_NODE") from None
         self._next_id = 0
         self.timeout_s = timeout_s
-        self.model = self.call("ping")["model"]  # fails fast on a missing or invalid BoigLLM
+        try:
+            self.model = self.call("ping")["model"]  # fails fast on a missing or invalid BoigLLM
+        except Exception:
+            self.close()
+            raise
 
     def call(self, op: str, items: Optional[List[Dict[str, Any]]] = None) -> Dict[str, Any]:
         self._next_id += 1

@@ -18,13 +18,14 @@ import type { Command } from "commander";
 import { z } from "zod";
 import { AppError } from "../errors";
 import { decodeImage } from "../verbalize/decodeImage";
-import { promptFieldsShape, resolveKind } from "../services/promptFieldsInput";
+import { checkBrand, promptFieldsShape, resolveKind } from "../services/promptFieldsInput";
 import { scoreImages } from "../services/scoreImages";
 import { estimateTrueKpis, type TrueKpiContext } from "../services/estimateTrueKpis";
 import { loadServedBoigLlm, modelInfo } from "../services/loadServedBoigLlm";
 import { loadWorldModel, type WorldModel } from "../world/worldModel";
 
-const itemSchema = z.object({ ...promptFieldsShape, png: z.string().min(1, { error: "is required (base64 PNG)" }) });
+// The same checks as scoreImages' input (brand required for social), here so errors name the request's fields (items.N.brand).
+const itemSchema = z.object({ ...promptFieldsShape, png: z.string().min(1, { error: "is required (base64 PNG)" }) }).superRefine(checkBrand);
 const requestSchema = z.discriminatedUnion("op", [
   z.object({ id: z.number().int(), op: z.literal("ping") }),
   z.object({ id: z.number().int(), op: z.literal("reward"), items: z.array(itemSchema).min(1) }),
@@ -65,6 +66,7 @@ async function handle(line: string, modelDir: string | undefined, world: WorldMo
     const request = parsed.data;
     if (request.op === "ping") return { id, ok: true, model: modelInfo(await loadServedBoigLlm(modelDir)), world: world !== null };
     if (request.op === "reward") {
+      request.items.forEach((item, i) => decodeAt(item.png, i)); // a bad PNG is items.N.png, not scoreImages' N.image
       const scored = await scoreImages(request.items.map(toScoreInput), { modelDir, breakdown: false });
       return {
         id, ok: true,

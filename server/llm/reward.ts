@@ -1,7 +1,8 @@
 /**
  * The BoigLLM reward of an image for a prompt (SPEC §4; paper §4 "reward"), batched: DDPO scores
  * many images per step, so every (prompt, verbalization) pair of a call goes through ONE
- * targetLikelihoods call (split only by `batchSize`).
+ * targetLikelihoods call (which batches pairs of equal token length, `batchSize` at most, so a
+ * pair's numbers never depend on what else is scored with it).
  *
  * Two variants, both from teacher-forced likelihoods of the image's canonical verbalization v
  * (its tokens and <eos>, exactly what the trainer's loss covers; docs/boigllm.md §2):

@@ -1,8 +1,8 @@
 /**
  * Teacher-forced likelihood of a target text after a prompt under BoigLLM: the log-probability
  * of every target token and of <eos> (the same tokens the trainer's loss covers,
- * docs/boigllm.md §2). The reward (SPEC §4) is built from these. Batched and left-padded: one
- * forward pass per batch, no cache needed (the whole text is known).
+ * docs/boigllm.md §2). The reward (SPEC §4) is built from these. Batched by token length (no
+ * padding, so batch-invariant): one forward pass per batch, no cache needed (the whole text is known).
  */
 import { emptyCache, forward, type BoigLlm } from "../ml/boigLlm";
 
@@ -20,8 +20,25 @@ export async function targetLikelihoods(
   options: { batchSize?: number } = {},
 ): Promise<TargetLikelihood[]> {
   const batchSize = Math.max(1, options.batchSize ?? 32);
-  const out: TargetLikelihood[] = [];
-  for (let start = 0; start < pairs.length; start += batchSize) out.push(...(await scoreBatch(llm, pairs.slice(start, start + batchSize))));
+  // One forward pass only ever holds rows of the same token length: with no padding, a pair's
+  // numbers do not depend on what else is scored with it (left padding changed float32 rounding
+  // by ~1e-6 per token), so an image's reward is the same alone, in a DDPO batch or with its
+  // breakdown (SPEC §5: the reward trained on equals the reward served).
+  const byLength = new Map<number, number[]>();
+  pairs.forEach((pair, i) => {
+    const length = llm.tokenizer.encodeExample(pair.prompt, pair.target).ids.length;
+    const rows = byLength.get(length);
+    if (rows) rows.push(i);
+    else byLength.set(length, [i]);
+  });
+  const out: TargetLikelihood[] = new Array(pairs.length);
+  for (const rows of byLength.values()) {
+    for (let start = 0; start < rows.length; start += batchSize) {
+      const chunk = rows.slice(start, start + batchSize);
+      const scored = await scoreBatch(llm, chunk.map((i) => pairs[i]!));
+      chunk.forEach((i, k) => (out[i] = scored[k]!));
+    }
+  }
   return out;
 }
 
