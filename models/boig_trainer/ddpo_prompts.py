@@ -14,7 +14,7 @@ from .detector_data import world_info
 from .errors import UsageError
 from .llm_tokenizer import Tokenizer
 from .reward_bridge import PromptFields
-from .sd_data import Post, assign_buckets, encode_prompt, prompt_text, read_posts
+from .sd_data import Post, encode_prompt, load_posts, prompt_text
 
 
 @dataclass(frozen=True)
@@ -40,13 +40,7 @@ def to_prompt(post: Post, tokenizer: Tokenizer, max_tokens: int) -> DdpoPrompt:
 
 def load_ddpo_prompts(data_dir: Path, tokenizer: Tokenizer, max_tokens: int) -> DdpoPrompts:
     digest = hashlib.sha256()
-    posts: List[Post] = []
-    for subset in ("social", "stock"):
-        subset_posts = read_posts(data_dir, subset, digest)
-        assign_buckets(subset_posts, subset)
-        posts.extend(subset_posts)
-    if not posts:
-        raise UsageError(f"--data {data_dir}: no social/posts.csv or stock/posts.csv (run `npx boig world --out DIR` first)")
+    posts = load_posts(data_dir, digest)
     prompts = [(post.split, to_prompt(post, tokenizer, max_tokens)) for post in posts]
     train = [p for split, p in prompts if split == "train"]
     # Test prompts interleaved social/stock in md5 order: any prefix spans both datasets and all buckets.

@@ -193,13 +193,8 @@ def assign_buckets(posts: List[Post], kind: str) -> None:
             post.split = "test"
 
 
-def load_sd_world(
-    data_dir: Path, image_size: int, max_tokens: int, vocab_min_count: int, vocab_max_size: int, only_bucket: str = "",
-    tokenizer: Optional[Tokenizer] = None,
-) -> SdData:
-    """`tokenizer`: use this vocabulary (a fine-tune keeps its base model's) instead of building one."""
-    data_dir = data_dir.resolve()
-    digest = hashlib.sha256()
+def load_posts(data_dir: Path, digest: "hashlib._Hash") -> List[Post]:
+    """Both datasets' posts with their buckets and split; the CSVs go into `digest`."""
     posts: List[Post] = []
     for subset in ("social", "stock"):
         subset_posts = read_posts(data_dir, subset, digest)
@@ -207,6 +202,17 @@ def load_sd_world(
         posts.extend(subset_posts)
     if not posts:
         raise UsageError(f"--data {data_dir}: no social/posts.csv or stock/posts.csv (run `npx boig world --out DIR` first)")
+    return posts
+
+
+def load_sd_world(
+    data_dir: Path, image_size: int, max_tokens: int, vocab_min_count: int, vocab_max_size: int, only_bucket: str = "",
+    tokenizer: Optional[Tokenizer] = None,
+) -> SdData:
+    """`tokenizer`: use this vocabulary (a fine-tune keeps its base model's) instead of building one."""
+    data_dir = data_dir.resolve()
+    digest = hashlib.sha256()
+    posts = load_posts(data_dir, digest)
 
     rows: List[Tuple[Post, str, Path]] = [(post, name, path) for post in posts for name, path in post.media]
     if only_bucket:

@@ -18,6 +18,7 @@ import { env } from "../env";
 import { modelInvalid } from "../errors";
 import type { RgbaImage } from "../verbalize/types";
 import { loadModel, type LoadedModel } from "./onnxSession";
+import { resampleTaps } from "./resampleTaps";
 
 /** Images per onnxruntime call (16 x 224 x 224 x 3 floats = 9.6 MB of input). */
 export const IMAGE_FEATURES_BATCH = 16;
@@ -35,39 +36,6 @@ export type ImageFeatureExtractor = {
   /** One feature vector per image, in order. */
   features(images: readonly RgbaImage[], options?: { batchSize?: number }): Promise<Float32Array[]>;
 };
-
-/** Resampling taps along one axis: for output index o, source indices start.. with weights. */
-type Taps = { start: number; weights: Float64Array }[];
-
-/**
- * Triangle filter whose support grows with the downscale factor (half-pixel centers; weights
- * renormalized at the borders). An unscaled axis is a plain copy.
- */
-function resampleTaps(source: number, target: number): Taps {
-  const scale = source / target;
-  const support = Math.max(1, scale);
-  return Array.from({ length: target }, (_, o) => {
-    const center = (o + 0.5) * scale;
-    const start = Math.max(0, Math.floor(center - support));
-    const end = Math.min(source, Math.ceil(center + support));
-    let first = -1, last = -1, total = 0;
-    const raw = new Float64Array(Math.max(0, end - start));
-    for (let s = start; s < end; s++) {
-      const w = Math.max(0, 1 - Math.abs((s + 0.5 - center) / support));
-      raw[s - start] = w;
-      total += w;
-      if (w > 0) {
-        if (first < 0) first = s - start;
-        last = s - start;
-      }
-    }
-    if (total === 0 || first < 0) {
-      // Cannot happen for source >= 1 (the nearest pixel is always within support); never divide by 0.
-      return { start: Math.min(source - 1, Math.max(0, Math.floor(center))), weights: Float64Array.of(1) };
-    }
-    return { start: start + first, weights: raw.slice(first, last + 1).map((w) => w / total) };
-  });
-}
 
 /**
  * Writes `image` stretched to size x size into `out` at `offset` as RGB float32 NHWC, 0..255.
