@@ -27,7 +27,7 @@ class LlmTrainConfig:
     eval_examples: int = 256  # test-split examples used for eval loss / token accuracy (a fixed prefix)
     progress_every: int = 10  # how often (steps) a progress line is emitted
     checkpoint_every: int = 30  # how often (steps) a resumable checkpoint is written
-    torch_threads: int = 1  # reference BLAS GEMM is single-threaded; a 2nd thread measured 2x slower on a busy 2-core box
+    torch_threads: int = 1  # one thread per training: two trainings side by side use the 2 cores better than one with 2 threads
     data_snapshot: str = ""  # "instructions ... sha256=..." of --data, set at start; --resume refuses other data
 
     def to_dict(self) -> Dict[str, Any]:
@@ -47,13 +47,13 @@ class LlmTrainConfig:
 
 LLM_PRESETS: Dict[str, LlmTrainConfig] = {
     "tiny": LlmTrainConfig(),
-    # default: ~0.87M parameters (vocab ~400). Debian's torch 1.13 links the reference (netlib) BLAS:
-    # ~5 GFLOPS, single-threaded GEMM. Measured on the 2-core dev box while another training ran:
-    # d_model 128 x 4 layers, 32 examples of ~62 tokens = 2.5 s/step with 1 thread (5.0 s with 2,
-    # 5-6 s for d_model 160, 8-9 s for d_model 192), so 1500 steps ~ 1 hour busy, less when idle.
+    # default: ~0.87M parameters (vocab ~400). With OpenBLAS behind Debian's torch (install-system-deps.sh)
+    # a step of 32 examples (~75 tokens) takes ~0.27 s alone and ~0.45 s beside a second training on the
+    # 2-core box, so 4000 steps ~ 18-30 min; the prompt-conditioning gap kept growing up to 4000 steps
+    # (docs/boigllm.md §3). Without OpenBLAS (reference BLAS) a step is 2.5-4 s.
     "default": LlmTrainConfig(
         preset="default", d_model=128, n_layers=4, n_heads=4, d_ff=512, context=192, dropout=0.1,
-        steps=1500, batch_size=32, learning_rate=1e-3, warmup_steps=100, eval_examples=1024,
+        steps=4000, batch_size=32, learning_rate=1e-3, warmup_steps=100, eval_examples=1024,
         progress_every=20, checkpoint_every=100, torch_threads=1,
     ),
 }
