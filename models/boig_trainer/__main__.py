@@ -1,10 +1,12 @@
-"""CLI: `python -m boig_trainer train tiny|detector|llm|sd-base --out RUN_DIR [...]`. stdout carries only JSON lines."""
+"""CLI: `python -m boig_trainer train tiny|detector|llm|sd-base|sd-sft|ddpo|clip --out RUN_DIR [...]`. stdout carries only JSON lines."""
 import argparse
 import sys
 import traceback
 from typing import List, NoReturn, Optional
 
+from .clip_config import CLIP_PRESETS
 from .configs import TINY_PRESETS
+from .ddpo_config import DDPO_PRESETS, REWARD_VARIANTS
 from .detector_config import ARCHES, DETECTOR_PRESETS
 from .llm_config import LLM_PRESETS, VARIANTS
 from .sd_config import BUCKETS, SD_PRESETS
@@ -31,18 +33,22 @@ def build_parser() -> argparse.ArgumentParser:
     parser = JsonErrorArgumentParser(prog="boig_trainer", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     train = commands.add_parser("train", help="train a model and export its ONNX artifact")
-    train.add_argument("model", choices=["tiny", "detector", "llm", "sd-base"], help="which model to train")
+    train.add_argument("model", choices=["tiny", "detector", "llm", "sd-base", "sd-sft", "ddpo", "clip"], help="which model to train")
     train.add_argument("--out", required=True, help="run dir: checkpoint.pt and artifact/ go here")
     # None = "not given", so --resume can tell a conflicting flag from a default.
-    train.add_argument("--preset", choices=sorted(set(TINY_PRESETS) | set(DETECTOR_PRESETS) | set(LLM_PRESETS) | set(SD_PRESETS)), default=None, help="default: tiny")
-    train.add_argument("--steps", type=positive_int, default=None, help="override the preset's step count")
+    train.add_argument("--preset", choices=sorted(set(TINY_PRESETS) | set(DETECTOR_PRESETS) | set(LLM_PRESETS) | set(SD_PRESETS) | set(CLIP_PRESETS) | set(DDPO_PRESETS)), default=None, help="default: tiny")
+    train.add_argument("--steps", type=positive_int, default=None, help="override the preset's step count (ddpo: epochs)")
     train.add_argument("--seed", type=int, default=None, help="default: 0")
     train.add_argument("--resume", action="store_true", help="continue from RUN_DIR/checkpoint.pt")
     train.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
-    train.add_argument("--data", default=None, help="detector, sd-base: world folder (`boig world --out DIR`); llm: instruction folder (exportInstructions)")
+    train.add_argument("--data", default=None, help="detector, sd-base, clip: world folder (`boig world --out DIR`); llm: instruction folder (exportInstructions)")
     train.add_argument("--arch", choices=ARCHES, default=None, help="detector: network, default centernet")
     train.add_argument("--variant", choices=VARIANTS, default=None, help="llm: behavior (KPI in the prompt, default) or nokpi (baseline)")
     train.add_argument("--only-bucket", choices=BUCKETS, default=None, help="sd-base: train on the images of this KPI bucket only (high = the SFT baseline's data)")
+    train.add_argument("--init", default=None, help="sd-sft, ddpo: the BoigSD artifact folder to start from (default models/artifacts/boigsd-base)")
+    train.add_argument("--reward-variant", choices=REWARD_VARIANTS, default=None, help="ddpo: which BoigLLM reward to maximize (default calibrated)")
+    train.add_argument("--lora-rank", type=int, default=None, help="ddpo: LoRA rank on the UNet's attention/feed-forward maps (0 = full fine-tune, the default)")
+    train.add_argument("--boigllm", default=None, help="ddpo: BoigLLM artifact folder for the reward (default: the app's served one)")
     return parser
 
 
@@ -53,12 +59,36 @@ def main(argv: Optional[List[str]] = None) -> int:
         args = build_parser().parse_args(argv)
         if args.only_bucket is not None and args.model != "sd-base":
             raise UsageError("--only-bucket applies to `train sd-base` only")
+        ddpo_only = {"--reward-variant": args.reward_variant, "--lora-rank": args.lora_rank, "--boigllm": args.boigllm}
+        if args.model != "ddpo" and any(v is not None for v in ddpo_only.values()):
+            raise UsageError(f"{', '.join(k for k, v in ddpo_only.items() if v is not None)} apply to `train ddpo` only")
+        if args.init is not None and args.model not in ("sd-sft", "ddpo"):
+            raise UsageError("--init applies to `train sd-sft` and `train ddpo` only")
+        if args.model in ("sd-sft", "ddpo"):
+            if args.arch is not None or args.variant is not None or args.only_bucket is not None:
+                raise UsageError(f"--arch, --variant and --only-bucket do not apply to `train {args.model}`")
+            if args.model == "sd-sft":
+                from .sd_command import run_train_sft  # imports torch (~1.5 s): not needed to reject bad args
+
+                run_train_sft(args, emitter)
+            else:
+                from .ddpo_command import run_train_ddpo
+
+                run_train_ddpo(args, emitter)
+            return 0
         if args.model == "sd-base":
             if args.arch is not None or args.variant is not None:
                 raise UsageError("--arch and --variant do not apply to `train sd-base`")
             from .sd_command import run_train_sd  # imports torch (~1.5 s): not needed to reject bad args
 
             run_train_sd(args, emitter)
+            return 0
+        if args.model == "clip":
+            if args.arch is not None or args.variant is not None:
+                raise UsageError("--arch and --variant do not apply to `train clip`")
+            from .clip_command import run_train_clip  # imports torch (~1.5 s): not needed to reject bad args
+
+            run_train_clip(args, emitter)
             return 0
         if args.model == "detector":
             from .detector_command import run_train_detector  # imports torch (~1.5 s): not needed to reject bad args

@@ -97,12 +97,21 @@ def run_train_ddpo(args: argparse.Namespace, emitter: ProgressEmitter) -> None:
             f" {len(held_out)} held-out, {len(grid)} grid; {config.samples_per_epoch} samples x {config.ddim_steps} steps per epoch",
             file=sys.stderr, flush=True,
         )
+        data = load_sd_world(data_dir, pipeline.config.image_size, pipeline.config.max_tokens, pipeline.config.vocab_min_count,
+                             pipeline.config.vocab_max_size, tokenizer=tokenizer)
         with RewardBridge(boigllm, data_dir) as bridge:
+            # FID-like reference: real held-out images (a fixed prefix), against which every epoch's
+            # held-out samples are measured (the anti-collapse guard of the selection).
+            reference = data.eval.pixels[: config.fid_reference_images]
+            fid_like = (lambda images: bridge.fid_like(images)) if len(reference) >= 2 and bridge.set_reference(reference) else None
             emitter.emit(
                 "start", run_dir=str(run_dir), config=config.to_dict(), total_steps=config.epochs,
                 resumed_from_step=stored["epoch"] if stored else 0, device="cpu", reward_model=bridge.model,
             )
-            trainer = DdpoTrainer(config, pipeline, empty_prompt_ids(tokenizer, pipeline.config.max_tokens), prompts.train, held_out, grid, bridge, run_dir, emitter, stop)
+            trainer = DdpoTrainer(
+                config, pipeline, empty_prompt_ids(tokenizer, pipeline.config.max_tokens), prompts.train, held_out, grid, bridge, run_dir,
+                emitter, stop, fid_like=fid_like,
+            )
             if stored is not None:
                 trainer.restore(stored)
             trainer.run()
@@ -120,8 +129,6 @@ def run_train_ddpo(args: argparse.Namespace, emitter: ProgressEmitter) -> None:
         **{k: float(v) for k, v in best_metrics.items() if isinstance(v, (int, float)) and not isinstance(v, bool)},
         "train_seconds": round(train_seconds, 1),
     }
-    data = load_sd_world(data_dir, pipeline.config.image_size, pipeline.config.max_tokens, pipeline.config.vocab_min_count,
-                         pipeline.config.vocab_max_size, tokenizer=tokenizer)
     staging_dir = run_dir / "artifact.partial"
     shutil.rmtree(staging_dir, ignore_errors=True)
     staging_dir.mkdir()

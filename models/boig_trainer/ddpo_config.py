@@ -39,6 +39,7 @@ class DdpoConfig:
     eval_prompts: int = 4  # held-out (test split) prompts sampled every epoch with fixed noise: the selection criterion
     eval_samples_per_prompt: int = 2  # samples per held-out prompt
     grid_prompts: int = 4  # fixed prompts whose samples form the per-epoch progress grid (paper Figs. 1 and 5)
+    fid_reference_images: int = 256  # real held-out images the per-epoch FID-like is measured against
     collapse_fid_ratio: float = 1.5  # an epoch whose FID-like exceeds this x the start's cannot be "best" (anti-collapse)
     collapse_diversity_ratio: float = 0.5  # nor one whose sample diversity falls below this x the start's
     seed: int = 0  # every prompt draw, noise, timestep subset and shuffle derives from (seed, epoch, ...)

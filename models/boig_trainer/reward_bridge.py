@@ -73,10 +73,11 @@ class RewardBridge:
             raise
 
     def call(self, op: str, items: Optional[List[Dict[str, Any]]] = None) -> Dict[str, Any]:
+        return self.call_with(op, **({} if items is None else {"items": items}))
+
+    def call_with(self, op: str, **fields: Any) -> Dict[str, Any]:
         self._next_id += 1
-        request: Dict[str, Any] = {"id": self._next_id, "op": op}
-        if items is not None:
-            request["items"] = items
+        request: Dict[str, Any] = {"id": self._next_id, "op": op, **fields}
         assert self._process.stdin is not None and self._process.stdout is not None
         try:
             self._process.stdin.write(json.dumps(request) + "\n")
@@ -101,6 +102,14 @@ class RewardBridge:
     def true_kpis(self, images: torch.Tensor, prompts: Sequence[PromptFields]) -> List[float]:
         items = [{**p.to_json(), "png": png_base64(image)} for image, p in zip(images, prompts)]
         return [float(k) for k in self.call("true_kpi", items)["kpis"]]
+
+    def set_reference(self, images: torch.Tensor) -> int:
+        """uint8 [N, 3, S, S] real images: the FID-like reference of later fid_like calls."""
+        return int(self.call_with("set_reference", pngs=[png_base64(image) for image in images])["images"])
+
+    def fid_like(self, images: torch.Tensor) -> float:
+        """FID-like distance (MobileNetV2 features, server/eval/fidLike.ts) of uint8 images to the reference."""
+        return float(self.call_with("fid_like", pngs=[png_base64(image) for image in images])["fidLike"])
 
     def close(self) -> None:
         if self._process.poll() is None:

@@ -9,6 +9,8 @@
  *   {"id": 1, "op": "ping"}
  *   {"id": 2, "op": "reward", "items": [{kind, brand, date, prompt, keywords, png (base64)}]}
  *   {"id": 3, "op": "true_kpi", "items": [{kind, brand, date, prompt, keywords, png}]}   (needs --world)
+ *   {"id": 4, "op": "set_reference", "pngs": [base64 PNG, ...]}   real images for the FID-like distance
+ *   {"id": 5, "op": "fid_like", "pngs": [...]}   FID-like distance of these images to the reference (eval/fidLike.ts)
  * Replies: {"id", "ok": true, ...} or {"id", "ok": false, "error": "what is wrong, where"}.
  * Nothing but replies is written to stdout; a malformed line gets an error reply, never a crash.
  */
@@ -23,6 +25,11 @@ import { scoreImages } from "../services/scoreImages";
 import { estimateTrueKpis, type TrueKpiContext } from "../services/estimateTrueKpis";
 import { loadServedBoigLlm, modelInfo } from "../services/loadServedBoigLlm";
 import { loadWorldModel, type WorldModel } from "../world/worldModel";
+import { fidLike } from "../eval/fidLike";
+import { imageFeatures } from "../ml/imageFeatures";
+
+/** MobileNetV2 features of the FID-like reference images (op set_reference), per server process. */
+let reference: Float32Array[] | null = null;
 
 // The same checks as scoreImages' input (brand required for social), here so errors name the request's fields (items.N.brand).
 const itemSchema = z.object({ ...promptFieldsShape, png: z.string().min(1, { error: "is required (base64 PNG)" }) }).superRefine(checkBrand);
@@ -30,6 +37,8 @@ const requestSchema = z.discriminatedUnion("op", [
   z.object({ id: z.number().int(), op: z.literal("ping") }),
   z.object({ id: z.number().int(), op: z.literal("reward"), items: z.array(itemSchema).min(1) }),
   z.object({ id: z.number().int(), op: z.literal("true_kpi"), items: z.array(itemSchema).min(1) }),
+  z.object({ id: z.number().int(), op: z.literal("set_reference"), pngs: z.array(z.string().min(1)).min(2) }),
+  z.object({ id: z.number().int(), op: z.literal("fid_like"), pngs: z.array(z.string().min(1)).min(2) }),
 ]);
 type Item = z.output<typeof itemSchema>;
 
@@ -74,6 +83,15 @@ async function handle(line: string, modelDir: string | undefined, world: WorldMo
         model: scored[0]!.model,
       };
     }
+    if (request.op === "set_reference") {
+      reference = await imageFeatures(request.pngs.map((png, i) => decodePng(png, `pngs.${i}`)));
+      return { id, ok: true, images: reference.length };
+    }
+    if (request.op === "fid_like") {
+      if (!reference) return { id, ok: false, error: "op fid_like needs a reference set first (op set_reference)" };
+      const features = await imageFeatures(request.pngs.map((png, i) => decodePng(png, `pngs.${i}`)));
+      return { id, ok: true, fidLike: fidLike(features, reference) };
+    }
     if (!world) return { id, ok: false, error: "op true_kpi needs the server started with --world DIR" };
     const images = request.items.map((item, i) => decodeAt(item.png, i));
     const truth = await estimateTrueKpis(world, request.items.map(toTrueKpiContext), images, evalDetectorDir);
@@ -90,10 +108,14 @@ function toScoreInput(item: Item) {
 }
 
 function decodeAt(png: string, index: number) {
+  return decodePng(png, `items.${index}.png`);
+}
+
+function decodePng(png: string, where: string) {
   try {
     return decodeImage(new Uint8Array(Buffer.from(png, "base64")));
   } catch (error) {
-    throw new Error(`items.${index}.png: ${error instanceof Error ? error.message : String(error)}`);
+    throw new Error(`${where}: ${error instanceof Error ? error.message : String(error)}`);
   }
 }
 

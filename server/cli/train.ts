@@ -9,7 +9,7 @@ import { createProgress } from "./progress";
 export function registerTrain(program: Command) {
   program
     .command("train")
-    .description("train a model with the PyTorch trainer (tasks: tiny, detector, llm, sd-base, sd-sft, ddpo)")
+    .description("train a model with the PyTorch trainer (tasks: tiny, detector, llm, sd-base, sd-sft, ddpo, clip)")
     .argument("<task>", "what to train")
     .requiredOption("--out <dir>", "run folder (checkpoints, artifact/)")
     .option("--preset <name>", "tiny | default", "tiny")
@@ -17,7 +17,7 @@ export function registerTrain(program: Command) {
     .option("--seed <n>", "random seed", "0")
     .option("--device <device>", "cpu | cuda", "cpu")
     .option("--resume", "continue from the run folder's last checkpoint", false)
-    .option("--data <dir>", "detector, sd-base, sd-sft, ddpo: a `boig world` folder; llm: an exported instruction folder")
+    .option("--data <dir>", "detector, sd-base, sd-sft, ddpo, clip: a `boig world` folder; llm: an exported instruction folder")
     .option("--arch <name>", "detector: centernet | dilated")
     .option("--variant <name>", "llm: behavior | nokpi")
     .option("--only-bucket <name>", "sd-base: train on this KPI bucket's images only (high | medium | low)")

@@ -18,6 +18,7 @@ import type { Bucket, DatasetKind } from "../db/schema";
 import { estimateTrueKpis, type TrueKpiContext } from "../services/estimateTrueKpis";
 import { DEFAULT_GENERATION, generateImages } from "../services/generateImages";
 import { scoreImages } from "../services/scoreImages";
+import { sdPromptText } from "../sd/sdPrompt";
 import { decodeImage } from "../verbalize/decodeImage";
 import type { RgbaImage } from "../verbalize/types";
 import { datasetFolder, openWorld, postOf, readPosts, readTestRecords, type TestRecord } from "./worldTestSplit";
@@ -29,6 +30,7 @@ export type SdModelRef = { label: string; dir: string };
  *  does not depend on which feature models are installed. Each returns null when unavailable. */
 export type ExtraMetrics = {
   names: readonly string[];
+  /** `prompts[i]` is generated[i]'s diffusion prompt text (sdPromptText). */
   compute(input: { generated: readonly RgbaImage[]; prompts: readonly string[]; real: readonly RgbaImage[] }): Promise<Record<string, number | null>>;
 };
 
@@ -118,7 +120,7 @@ export async function evalSd(options: EvalSdOptions): Promise<SdEvalReport> {
       );
       const truth = await estimateTrueKpis(world.model, fields.map(trueKpiContext), generated);
       const extra = options.extraMetrics
-        ? await options.extraMetrics.compute({ generated, prompts: fields.map((f) => f.post.text), real })
+        ? await options.extraMetrics.compute({ generated, prompts: fields.map(sdPromptOf), real })
         : {};
       rows.push({
         dataset: group.dataset, kind: group.kind, bucket: group.bucket, model: model.label,
@@ -180,6 +182,12 @@ function promptFields(item: TestPost) {
     prompt: item.post.text,
     keywords: item.post.keywords,
   };
+}
+
+/** The diffusion prompt text of a test post (what the generator and the image–text model read). */
+function sdPromptOf(item: TestPost): string {
+  const kind = item.record.kind;
+  return sdPromptText({ kind, brand: kind === "social" ? (item.post.account ?? "") : null, caption: item.post.text, keywords: item.post.keywords });
 }
 
 function trueKpiContext(item: TestPost): TrueKpiContext {

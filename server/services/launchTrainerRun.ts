@@ -5,7 +5,7 @@ import { parseInput } from "./validation";
 import { recordAudit } from "./recordAudit";
 
 /** The trainer tasks a run can launch. */
-export const TRAINER_TASKS = ["tiny", "detector", "llm", "sd-base", "sd-sft", "ddpo"] as const;
+export const TRAINER_TASKS = ["tiny", "detector", "llm", "sd-base", "sd-sft", "ddpo", "clip"] as const;
 export const DETECTOR_ARCHES = ["centernet", "dilated"] as const;
 
 export const launchTrainerRunInput = z
@@ -15,7 +15,7 @@ export const launchTrainerRunInput = z
     steps: z.number().int().min(1).max(1_000_000).optional(),
     seed: z.number().int().min(0).max(2 ** 31 - 1).default(0),
     device: z.enum(["cpu", "cuda"]).default("cpu"),
-    /** detector: a `boig world` folder (renders + scene graphs); llm: an exported instruction folder. */
+    /** detector, sd-base, clip: a `boig world` folder (renders + scene graphs / prompts); llm: an exported instruction folder. */
     data: z.string().min(1).optional(),
     /** llm: `behavior` (BoigLLM, KPI in the prompt) or `nokpi` (the paper's fine-tuned baseline without it). */
     variant: z.enum(["behavior", "nokpi"]).optional(),
@@ -40,6 +40,7 @@ export const launchTrainerRunInput = z
     if (v.task !== "sd-sft" && v.task !== "ddpo" && v.init) ctx.addIssue({ code: "custom", path: ["init"], message: "applies to the sd-sft and ddpo tasks only" });
     for (const key of ["rewardVariant", "loraRank", "boigllm"] as const)
       if (v.task !== "ddpo" && v[key] !== undefined) ctx.addIssue({ code: "custom", path: [key], message: "applies to the ddpo task only" });
+    if (v.task === "clip" && !v.data) ctx.addIssue({ code: "custom", path: ["data"], message: "is required to train the image-text model (a `boig world` folder)" });
     if (v.task !== "sd-base" && v.onlyBucket) ctx.addIssue({ code: "custom", path: ["onlyBucket"], message: "applies to the sd-base task only" });
     if (v.task === "tiny" && v.data) ctx.addIssue({ code: "custom", path: ["data"], message: "does not apply to the tiny task" });
     if (v.task !== "detector" && v.arch) ctx.addIssue({ code: "custom", path: ["arch"], message: "applies to the detector task only" });

@@ -11,6 +11,8 @@ import path from "node:path";
 import readline from "node:readline";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { fidLike } from "@/server/eval/fidLike";
+import { imageFeatures } from "@/server/ml/imageFeatures";
 import { readRecords } from "@/server/import/readRecords";
 import { socialRowSchema, stockRowSchema } from "@/server/import/rowSchemas";
 import { estimateTrueKpis } from "@/server/services/estimateTrueKpis";
@@ -145,6 +147,21 @@ describe("boig reward-server", () => {
       images,
     );
     expect(kpis).toEqual(truth.map((t) => t.kpi));
+  });
+
+  it("fid_like measures against the reference set: refused before one, 0 for the reference itself, as fidLike in-process", async () => {
+    const pngs = [...social, ...stock].map((item) => item.png);
+    expect(await server.request({ id: 20, op: "fid_like", pngs })).toMatchObject({ id: 20, ok: false, error: expect.stringMatching(/set_reference/) });
+    expect(await server.request({ id: 21, op: "set_reference", pngs })).toMatchObject({ id: 21, ok: true, images: pngs.length });
+    const same = await server.request({ id: 22, op: "fid_like", pngs });
+    expect(same.fidLike as number).toBeCloseTo(0, 6);
+    const other = [...pngs].reverse().slice(0, 3);
+    const reply = await server.request({ id: 23, op: "fid_like", pngs: other });
+    const decode = (png: string) => decodeImage(new Uint8Array(Buffer.from(png, "base64")));
+    const expected = fidLike(await imageFeatures(other.map(decode)), await imageFeatures(pngs.map(decode)));
+    expect(reply.fidLike as number).toBeCloseTo(expected, 6);
+    expect(reply.fidLike as number).toBeGreaterThan(0);
+    expect(await server.request({ id: 24, op: "fid_like", pngs: [pngs[0]!, "bm90IGEgcG5n"] })).toMatchObject({ ok: false, error: expect.stringMatching(/^pngs\.1: /) });
   });
 
   it("replies ok:false to a malformed line and keeps answering", async () => {
