@@ -95,7 +95,7 @@ def test_artifact_files_manifest_and_goldens(sd_run, small_world):
     assert manifest == artifact["manifest"] and manifest["kind"] == "boigsd" and manifest["name"] == "boigsd-base"
     config = sd_run.events[0]["config"]
     d = config["text_dim"]
-    assert set(manifest["files"]) == {f"{g}.onnx" for g in GRAPHS} | {"vocab.json"}
+    assert set(manifest["files"]) == {f"{g}.onnx" for g in GRAPHS} | {"vocab.json", "weights.pt"}
     for name, entry in manifest["files"].items():
         assert {k: entry[k] for k in ("sha256", "bytes")} == file_digest(artifact_dir / name)
     files = manifest["files"]
