@@ -41,7 +41,7 @@ class DdpoConfig:
     grid_prompts: int = 4  # fixed prompts whose samples form the per-epoch progress grid (paper Figs. 1 and 5)
     fid_reference_images: int = 256  # real held-out images the per-epoch FID-like is measured against
     collapse_fid_ratio: float = 1.5  # an epoch whose FID-like exceeds this x the start's cannot be "best" (anti-collapse)
-    collapse_diversity_ratio: float = 0.5  # nor one whose sample diversity falls below this x the start's
+    collapse_diversity_ratio: float = 0.7  # nor one whose sample diversity (same prompt, or across prompts) falls below this x the start's
     seed: int = 0  # every prompt draw, noise, timestep subset and shuffle derives from (seed, epoch, ...)
     torch_threads: int = 1  # as the other trainers on the 2-core box
     data_snapshot: str = ""  # "world ... sha256=..." of --data, set at start; --resume refuses other data

@@ -105,6 +105,17 @@ def diversity(images: torch.Tensor, groups: Sequence[str]) -> float:
     return float(np.mean(distances)) if distances else 0.0
 
 
+def prompt_diversity(images: torch.Tensor, groups: Sequence[str]) -> float:
+    """Mean RMS pixel distance (in [0, 1]) between images of DIFFERENT prompts: falls when the model
+    answers every prompt with the same picture (mode collapse, the usual DDPO reward hack)."""
+    pixels = images.float().div(255.0).flatten(1)  # [N, 3 H W]
+    distances = [
+        float((pixels[a] - pixels[b]).pow(2).mean().sqrt())
+        for a in range(len(groups)) for b in range(a + 1, len(groups)) if groups[a] != groups[b]
+    ]
+    return float(np.mean(distances)) if distances else 0.0
+
+
 def save_grid(images: torch.Tensor, columns: int, path: Path) -> None:
     """uint8 [N, 3, H, W] -> one PNG, `columns` images per row (row = prompt), 2 px white gaps."""
     n, _, h, w = images.shape
@@ -263,6 +274,7 @@ class DdpoTrainer:
             "held_out_reward_paper": float(reward_values(scored, "paper").mean()),
             "held_out_true_kpi": float(np.mean(truth)),
             "held_out_diversity": diversity(images, [p.key for p in prompts]),
+            "held_out_prompt_diversity": prompt_diversity(images, [p.key for p in prompts]),
         }
         fid = self.fid_like(images) if self.fid_like else None
         if fid is not None:
@@ -282,7 +294,10 @@ class DdpoTrainer:
         """Anti-collapse guard of the selection (SPEC §5): no epoch whose samples lost their
         diversity or drifted far from the real images can be the exported one."""
         start = self.history[0] if self.history else metrics
-        if metrics["held_out_diversity"] < self.config.collapse_diversity_ratio * start["held_out_diversity"]:
+        ratio = self.config.collapse_diversity_ratio
+        if metrics["held_out_diversity"] < ratio * start["held_out_diversity"]:
+            return False
+        if metrics["held_out_prompt_diversity"] < ratio * start["held_out_prompt_diversity"]:
             return False
         if "held_out_fid_like" in metrics and "held_out_fid_like" in start:
             return metrics["held_out_fid_like"] <= self.config.collapse_fid_ratio * start["held_out_fid_like"]
