@@ -22,9 +22,6 @@ import base64
 import hashlib
 import io
 import json
-import os
-import subprocess
-import sys
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence
@@ -35,7 +32,7 @@ from PIL import Image
 from .clip_config import CLIP_PRESETS, ClipTrainConfig
 from .clip_model import ClipModel
 from .errors import TrainerError
-from .export_onnx import REPO_ROOT
+from .export_onnx import REPO_ROOT, run_node_verifier
 from .llm_tokenizer import Tokenizer
 from .manifest import file_digest
 from .sd_data import PROMPT_WORDS, ImageSet, Post, encode_prompt, prompt_text, read_posts, to_signed
@@ -174,19 +171,7 @@ def export_clip(model: ClipModel, tokenizer: Tokenizer, images: ImageSet, data_d
 
 
 def verify_clip(artifact_dir: Path) -> str:
-    node = os.environ.get("BOIG_NODE", "node")
-    command = [node, str(CLIP_VERIFIER), str(artifact_dir)]
-    try:
-        result = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, timeout=300)
-    except FileNotFoundError:
-        raise TrainerError(f"cannot run node ({node!r}) to verify the ONNX export; set BOIG_NODE") from None
-    except subprocess.TimeoutExpired:
-        raise TrainerError("verify_clip_onnx.mjs timed out after 300 s") from None
-    report = (result.stdout + result.stderr).strip()
-    print(f"verify_clip_onnx.mjs: {report}", file=sys.stderr, flush=True)
-    if result.returncode != 0:
-        raise TrainerError(f"ONNX export does not match PyTorch (verify_clip_onnx.mjs exit {result.returncode}): {report}")
-    return report
+    return run_node_verifier(CLIP_VERIFIER, [str(artifact_dir)], 300)
 
 
 def reproduce_command(config: ClipTrainConfig, data_dir: Path, run_dir: Path) -> str:

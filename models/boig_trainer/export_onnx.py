@@ -60,16 +60,22 @@ def export_color_stats(model: ColorStatsNet, config: TinyTrainConfig, artifact_d
     return model_path
 
 
-def verify_with_onnxruntime_node(model_path: Path, golden_path: Path) -> None:
+def run_node_verifier(script: Path, args: "list[str]", timeout_s: int) -> str:
+    """Runs one of models/verify_*.mjs in onnxruntime-node (the runtime the app serves with) on an
+    export; a mismatch with PyTorch, a missing node or a timeout is a TrainerError. Returns the report."""
     node = os.environ.get("BOIG_NODE", "node")
-    command = [node, str(VERIFIER), str(model_path), str(golden_path)]
     try:
-        result = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, timeout=120)
+        result = subprocess.run([node, str(script), *args], cwd=REPO_ROOT, capture_output=True, text=True, timeout=timeout_s)
     except FileNotFoundError:
         raise TrainerError(f"cannot run node ({node!r}) to verify the ONNX export; set BOIG_NODE") from None
     except subprocess.TimeoutExpired:
-        raise TrainerError("verify_onnx.mjs timed out after 120 s") from None
+        raise TrainerError(f"{script.name} timed out after {timeout_s} s") from None
     report = (result.stdout + result.stderr).strip()
-    print(f"verify_onnx.mjs: {report}", file=sys.stderr, flush=True)
+    print(f"{script.name}: {report}", file=sys.stderr, flush=True)
     if result.returncode != 0:
-        raise TrainerError(f"ONNX export does not match PyTorch (verify_onnx.mjs exit {result.returncode}): {report}")
+        raise TrainerError(f"ONNX export does not match PyTorch ({script.name} exit {result.returncode}): {report}")
+    return report
+
+
+def verify_with_onnxruntime_node(model_path: Path, golden_path: Path) -> None:
+    run_node_verifier(VERIFIER, [str(model_path), str(golden_path)], 120)

@@ -1,10 +1,7 @@
 """BoigLLM ONNX export with a KV cache, golden fixtures, verification through onnxruntime-node
 (models/verify_llm_onnx.mjs), and the manifest."""
 import json
-import os
 import shutil
-import subprocess
-import sys
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Dict, List, Sequence
@@ -13,7 +10,7 @@ import onnx
 import torch
 
 from .errors import TrainerError
-from .export_onnx import ONNX_OPSET, REPO_ROOT, fixture_tensor
+from .export_onnx import ONNX_OPSET, REPO_ROOT, fixture_tensor, run_node_verifier
 from .llm_config import LLM_PRESETS, LlmTrainConfig
 from .llm_data import Encoded
 from .llm_model import BoigLM
@@ -128,18 +125,7 @@ def export_llm(model: BoigLM, examples: Sequence[Encoded], pad_id: int, artifact
 
 
 def verify_llm(artifact_dir: Path) -> None:
-    node = os.environ.get("BOIG_NODE", "node")
-    command = [node, str(LLM_VERIFIER), str(artifact_dir / "model.onnx"), str(artifact_dir / "golden.json"), str(artifact_dir / "golden_step.json")]
-    try:
-        result = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, timeout=180)
-    except FileNotFoundError:
-        raise TrainerError(f"cannot run node ({node!r}) to verify the ONNX export; set BOIG_NODE") from None
-    except subprocess.TimeoutExpired:
-        raise TrainerError("verify_llm_onnx.mjs timed out after 180 s") from None
-    report = (result.stdout + result.stderr).strip()
-    print(f"verify_llm_onnx.mjs: {report}", file=sys.stderr, flush=True)
-    if result.returncode != 0:
-        raise TrainerError(f"ONNX export does not match PyTorch (verify_llm_onnx.mjs exit {result.returncode}): {report}")
+    run_node_verifier(LLM_VERIFIER, [str(artifact_dir / name) for name in ("model.onnx", "golden.json", "golden_step.json")], 180)
 
 
 def reproduce_command(config: LlmTrainConfig, data_dir: Path, run_dir: Path) -> str:

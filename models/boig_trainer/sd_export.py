@@ -10,9 +10,6 @@ graph and a seeded DDIM run (golden_ddim.json), all checked by onnxruntime-node
 | vae_encoder.onnx | sample [batch, 3, 64, 64] in [-1, 1] | latent_mean [batch, 4, 16, 16] (times latent_scale = UNet latents) |
 """
 import json
-import os
-import subprocess
-import sys
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
@@ -22,7 +19,7 @@ import onnx
 import torch
 
 from .errors import TrainerError
-from .export_onnx import ONNX_OPSET, REPO_ROOT
+from .export_onnx import ONNX_OPSET, REPO_ROOT, run_node_verifier
 from .llm_tokenizer import Tokenizer
 from .manifest import file_digest
 from .sd_config import SD_PRESETS, SdTrainConfig
@@ -206,19 +203,7 @@ def export_sd(pipeline: SdPipeline, tokenizer: Tokenizer, images: ImageSet, arti
 
 
 def verify_sd(artifact_dir: Path) -> str:
-    node = os.environ.get("BOIG_NODE", "node")
-    command = [node, str(SD_VERIFIER), str(artifact_dir)]
-    try:
-        result = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, timeout=300)
-    except FileNotFoundError:
-        raise TrainerError(f"cannot run node ({node!r}) to verify the ONNX export; set BOIG_NODE") from None
-    except subprocess.TimeoutExpired:
-        raise TrainerError("verify_sd_onnx.mjs timed out after 300 s") from None
-    report = (result.stdout + result.stderr).strip()
-    print(f"verify_sd_onnx.mjs: {report}", file=sys.stderr, flush=True)
-    if result.returncode != 0:
-        raise TrainerError(f"ONNX export does not match PyTorch (verify_sd_onnx.mjs exit {result.returncode}): {report}")
-    return report
+    return run_node_verifier(SD_VERIFIER, [str(artifact_dir)], 300)
 
 
 def repo_relative(path: Path) -> str:
