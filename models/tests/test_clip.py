@@ -17,22 +17,12 @@ from boig_trainer.clip_train import clip_batch
 from boig_trainer.manifest import file_digest
 from boig_trainer.sd_data import ImageSet, encode_prompt, prompt_text
 from boig_trainer.llm_tokenizer import Tokenizer
-from trainer_process import MODELS_DIR, NODE, REPO_ROOT, TrainerRun, run_trainer
+from trainer_process import MODELS_DIR, NODE, REPO_ROOT, SMALL_WORLD_SEED, TrainerRun, run_trainer
 from test_sd import run_until_progress_step_then_sigterm
 
 FRESH_ARTIFACT_COPY = MODELS_DIR / "runs" / "pytest-clip-last" / "artifact"  # replay: point clipScore.test.ts's fixture path here
-WORLD_SEED = 3
+WORLD_SEED = SMALL_WORLD_SEED
 GRAPHS = ("image_encoder", "text_encoder")
-
-
-@pytest.fixture(scope="module")
-def small_world(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """~220 renders (4 brands x ~45 posts + 40 stock assets) from the real simulator, via the CLI."""
-    world_dir = tmp_path_factory.mktemp("clip-world") / "world"
-    command = [NODE, "bin/boig.mjs", "world", "--seed", str(WORLD_SEED), "--out", str(world_dir), "--brands", "4", "--posts", "40", "--stock", "40"]
-    result = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, timeout=180)
-    assert result.returncode == 0, result.stderr
-    return world_dir
 
 
 @pytest.fixture(scope="module")

@@ -27,25 +27,15 @@ from boig_trainer.sd_lora import LoraPointwise, apply_lora, merge_lora
 from boig_trainer.sd_model import SdPipeline
 from boig_trainer.stopping import StopRequest
 from boig_trainer.synthetic_data import batch_generator
-from trainer_process import MODELS_DIR, NODE, REPO_ROOT, TrainerRun, parse_json_lines, run_trainer, trainer_command, trainer_env
+from trainer_process import MODELS_DIR, NODE, REPO_ROOT, SMALL_WORLD_SEED, TrainerRun, parse_json_lines, run_trainer, trainer_command, trainer_env
 
-WORLD_SEED = 3
+WORLD_SEED = SMALL_WORLD_SEED
 BOIGLLM = REPO_ROOT / "tests" / "fixtures" / "llm" / "boigllm-tiny"
 TIMING = {"seconds", "sample_seconds"}  # wall-clock fields: the only ones allowed to differ between runs
 EPOCH_METRICS = ("reward_mean", "reward_std", "approx_kl", "clipfrac", "true_kpi_mean", "diversity", "held_out_reward", "held_out_true_kpi")
 
 
 # ------------------------------------------------------------------------------------ fixtures
-
-
-@pytest.fixture(scope="module")
-def small_world(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """As test_sd.py: ~220 renders (4 brands x ~45 posts + 40 stock assets) from the simulator, via the CLI."""
-    world_dir = tmp_path_factory.mktemp("ddpo-world") / "world"
-    command = [NODE, "bin/boig.mjs", "world", "--seed", str(WORLD_SEED), "--out", str(world_dir), "--brands", "4", "--posts", "40", "--stock", "40"]
-    result = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, timeout=180)
-    assert result.returncode == 0, result.stderr
-    return world_dir
 
 
 @pytest.fixture(scope="module")

@@ -20,21 +20,11 @@ from boig_trainer.sd_data import ImageSet, Post, assign_buckets, empty_prompt_id
 from boig_trainer.sd_ddim import ddim_sample, ddim_step_with_logprob, ddim_timesteps, gaussian_log_density
 from boig_trainer.sd_model import Scheduler, SdPipeline, TextEncoder, UNet, Vae
 from boig_trainer.sd_train import unet_batch
-from trainer_process import MODELS_DIR, NODE, REPO_ROOT, TrainerRun, parse_json_lines, run_trainer, trainer_command, trainer_env
+from trainer_process import MODELS_DIR, NODE, REPO_ROOT, SMALL_WORLD_SEED, TrainerRun, parse_json_lines, run_trainer, trainer_command, trainer_env
 
 FRESH_ARTIFACT_COPY = MODELS_DIR / "runs" / "pytest-sd-last" / "artifact"  # a later TS test can replay it
-WORLD_SEED = 3
+WORLD_SEED = SMALL_WORLD_SEED
 GRAPHS = ("text_encoder", "unet", "vae_decoder", "vae_encoder")
-
-
-@pytest.fixture(scope="module")
-def small_world(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """~220 renders (4 brands x ~45 posts + 40 stock assets) from the real simulator, via the CLI."""
-    world_dir = tmp_path_factory.mktemp("sd-world") / "world"
-    command = [NODE, "bin/boig.mjs", "world", "--seed", str(WORLD_SEED), "--out", str(world_dir), "--brands", "4", "--posts", "40", "--stock", "40"]
-    result = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, timeout=180)
-    assert result.returncode == 0, result.stderr
-    return world_dir
 
 
 @pytest.fixture(scope="module")

@@ -11,6 +11,7 @@ from typing import Any, Dict, List
 MODELS_DIR = Path(__file__).resolve().parents[1]
 REPO_ROOT = MODELS_DIR.parent
 NODE = os.environ.get("BOIG_NODE", "node")  # same override the exporter honors
+SMALL_WORLD_SEED = 3  # the `small_world` fixture (conftest.py): `boig world --seed 3 --brands 4 --posts 40 --stock 40`
 
 
 @dataclass
