@@ -8,7 +8,10 @@ import {
   promptFieldOf, promptInput, usePromptDraft,
 } from "./PromptFields";
 import { VerbalizationView } from "./VerbalizationView";
-import { RewardBreakdown, signed } from "./charts/RewardBreakdown";
+import { RewardBreakdown, signed, type Contribution } from "./charts/RewardBreakdown";
+import { PercentileBadge, ordinal } from "./ScoredImageCard";
+import { useCompareTray } from "./compareTray";
+import Link from "next/link";
 
 /** The server's limit (server/verbalize/decodeImage.ts DEFAULT_MAX_IMAGE_BYTES), checked before uploading. */
 export const MAX_IMAGE_BYTES = 10 * 1024 * 1024;
@@ -48,9 +51,10 @@ function readDataUrl(file: File): Promise<string> {
 }
 
 /**
- * Score (SPEC §1): a marketer's own image for a prompt → its verbalization, the BoigLLM reward
- * (calibrated P(high KPI) and the paper's sum of token probabilities) and what each color, tone and
- * object does to it (llm.score).
+ * Score (SPEC §1, issue 6): a marketer's own image for a prompt → its verbalization, the BoigLLM
+ * reward (calibrated P(high KPI) and the paper's sum of token probabilities, each also as a
+ * percentile among the brand's posts) and what each color, tone and object does to it. Saved to
+ * History (studio.scoreUpload), so it can join a comparison.
  */
 export function ScoreWorkspace() {
   const trpc = useTRPC();
@@ -58,8 +62,12 @@ export function ScoreWorkspace() {
   const [detector, setDetector] = useState<Detector>("auto");
   const [picked, setPicked] = useState<Picked | null>(null);
   const [clientErrors, setClientErrors] = useState<FieldErrors>({});
-  const score = useMutation(trpc.llm.score.mutationOptions());
+  const score = useMutation(trpc.studio.scoreUpload.mutationOptions());
   const [shown, setShown] = useState<{ result: NonNullable<typeof score.data>; image: Picked; request: string } | null>(null);
+  const tray = useCompareTray();
+  const scored = shown?.result.images[0];
+  type Verbalized = Parameters<typeof VerbalizationView>[0]["verbalization"];
+  const detectorInfo = scored?.detector as { choice: string; model: { name: string; version: string } | null } | undefined;
 
   const server = splitFieldErrors(score.error, (path) => {
     const top = path.split(".")[0]!;
@@ -100,7 +108,7 @@ export function ScoreWorkspace() {
     }
     const fields = promptInput(draft);
     try {
-      const result = await score.mutateAsync({ ...fields, imageBase64: picked.dataUrl, detector });
+      const result = await score.mutateAsync({ ...fields, imageBase64: picked.dataUrl, detector, fileName: picked.name });
       setShown({ result, image: picked, request: `${fields.brand ?? "stock"} · ${fields.date}` });
     } catch {
       /* shown from score.error */
@@ -150,24 +158,33 @@ export function ScoreWorkspace() {
       </form>
 
       <section aria-label="Score result" aria-busy={score.isPending} className={`${card} @container min-h-[28rem] min-w-0`}>
-        {shown ? (
+        {shown && scored ? (
           <div className={`space-y-6 transition-opacity ${score.isPending ? "opacity-50" : ""}`}>
             <div className="flex flex-wrap items-baseline justify-between gap-2">
               <h2 className="font-medium">Predicted KPI of {shown.image.name}</h2>
               <span className="text-xs text-slate-500">{shown.request}</span>
             </div>
             <div className="grid gap-5 @xl:grid-cols-[minmax(0,16rem)_minmax(0,1fr)]">
-              <ImageWithBoxes src={shown.image.dataUrl} name={shown.image.name} objects={shown.result.verbalization.objects} />
-              <Rewards reward={shown.result.reward} />
+              <ImageWithBoxes src={shown.image.dataUrl} name={shown.image.name} objects={(scored.verbalization as Verbalized).objects} />
+              <Rewards image={scored} brand={shown.result.brand} />
+            </div>
+            <div className="flex flex-wrap items-center gap-4 text-sm">
+              <label className="flex items-center gap-2">
+                <input type="checkbox" checked={tray.ids.includes(scored.id)} disabled={!tray.ids.includes(scored.id) && tray.full}
+                  onChange={() => tray.toggle(scored.id)} className="h-4 w-4 rounded border-slate-300" />
+                Add to comparison
+              </label>
+              <Link href="/compare" className="text-brand-700 hover:underline">Compare selected ({tray.ids.length})</Link>
+              <span className="text-xs text-slate-500">Saved to History.</span>
             </div>
             <section aria-labelledby="breakdown-title">
               <h3 id="breakdown-title" className="font-medium">What moves the score</h3>
               <p className="mb-2 text-sm text-slate-500">
                 Each color, tone and object: the score with it minus the score without it. <span className="text-green-700">Green raises</span> the chance of a high KPI, <span className="text-red-700">red lowers</span> it.
               </p>
-              {shown.result.breakdown && shown.result.breakdown.length > 0 ? (
+              {(scored.breakdown as Contribution[]).length > 0 ? (
                 <div data-testid="reward-breakdown">
-                  <RewardBreakdown breakdown={shown.result.breakdown} />
+                  <RewardBreakdown breakdown={scored.breakdown as Contribution[]} />
                 </div>
               ) : (
                 <p className="text-sm text-slate-500">The verbalization has no attributes to weigh.</p>
@@ -175,13 +192,13 @@ export function ScoreWorkspace() {
             </section>
             <section aria-labelledby="seen-title">
               <h3 id="seen-title" className="mb-3 font-medium">What BoigLLM read in the image</h3>
-              <VerbalizationView verbalization={shown.result.verbalization} canonical={shown.result.canonical} model={shown.result.model} />
+              <VerbalizationView verbalization={scored.verbalization as Verbalized} canonical={scored.canonical} model={shown.result.models.boigllm ?? { name: "boigllm", version: "?" }} />
               <p className="mt-2 text-xs text-slate-500">
-                Objects by the {shown.result.detector.choice} detector{shown.result.detector.model ? ` (${shown.result.detector.model.name} ${shown.result.detector.model.version})` : ""}.
+                Objects by the {detectorInfo?.choice} detector{detectorInfo?.model ? ` (${detectorInfo.model.name} ${detectorInfo.model.version})` : ""}.
               </p>
-              {shown.result.notes.length > 0 && (
+              {scored.notes.length > 0 && (
                 <ul className="mt-2 list-disc space-y-1 pl-5 text-xs text-amber-800" aria-label="Notes">
-                  {shown.result.notes.map((n) => <li key={n}>{n}</li>)}
+                  {scored.notes.map((n) => <li key={n}>{n}</li>)}
                 </ul>
               )}
             </section>
@@ -196,10 +213,11 @@ export function ScoreWorkspace() {
   );
 }
 
-type RewardValues = { paper: number; paperMean: number; calibrated: number; probabilityHigh: number; priorLogOdds: number; tokens: number };
+type ScoredValues = { rewardPaper: number; rewardCalibrated: number; probabilityHigh: number; percentilePaper: number | null; percentileCalibrated: number | null; trueKpi: number | null };
 
-function Rewards({ reward }: { reward: RewardValues }) {
-  const pct = reward.probabilityHigh * 100;
+function Rewards({ image, brand }: { image: ScoredValues; brand: string | null }) {
+  const pct = image.probabilityHigh * 100;
+  const among = brand ?? "the stock library";
   return (
     <div className="min-w-0 space-y-4">
       <div className="rounded-lg border border-slate-200 p-4" data-testid="reward-calibrated">
@@ -210,16 +228,22 @@ function Rewards({ reward }: { reward: RewardValues }) {
           <div className={`h-full ${pct >= 50 ? "bg-green-600" : "bg-amber-500"}`} style={{ width: `${pct}%` }} />
         </div>
         <p className="mt-2 text-xs text-slate-500">
-          Calibrated reward: log-odds of high vs low KPI <span className="font-mono text-slate-700">{signed(reward.calibrated, 2)}</span> (with the prior {signed(reward.priorLogOdds, 2)} of how rare high posts are).
+          Calibrated reward: log-odds of high vs low KPI <span className="font-mono text-slate-700">{signed(image.rewardCalibrated, 2)}</span>
+          {image.percentileCalibrated === null ? "" : `, the ${ordinal(image.percentileCalibrated)} percentile of ${among}'s own posts`}.
         </p>
+        {image.percentileCalibrated === null && <PercentileBadge value={null} label={`Percentile among ${among}'s posts`} />}
       </div>
       <div className="rounded-lg border border-slate-200 p-4" data-testid="reward-paper">
         <div className="text-sm font-medium text-slate-600">Paper reward</div>
-        <div className="mt-1 text-2xl font-semibold tabular-nums">{reward.paper.toFixed(2)}</div>
-        <p className="mt-1 text-xs text-slate-500">
-          Sum of the token probabilities of the verbalization given KPI high, over {reward.tokens} tokens; per-token mean <span className="font-mono text-slate-700">{reward.paperMean.toFixed(3)}</span>.
-        </p>
+        <div className="mt-1 text-2xl font-semibold tabular-nums">{image.rewardPaper.toFixed(2)}</div>
+        <p className="mt-1 text-xs text-slate-500">Sum of the token probabilities of the verbalization given KPI high (the paper's reward).</p>
+        <PercentileBadge value={image.percentilePaper} label={`Percentile among ${among}'s posts`} />
       </div>
+      {image.trueKpi !== null && (
+        <div className="rounded-lg border border-slate-200 p-4 text-sm" data-testid="true-kpi">
+          Simulator's true expected KPI: <span className="font-semibold tabular-nums">{Math.round(image.trueKpi).toLocaleString("en-US")}</span>
+        </div>
+      )}
     </div>
   );
 }

@@ -7,9 +7,10 @@ import { getDbHandle } from "./db/client";
 import { ensureFirstAdmin } from "./services/ensureFirstAdmin";
 import { ensureDemoWorldQueued } from "./services/ensureDemoWorld";
 import { startWorker } from "./jobs/worker";
-import { jobHandlers } from "./jobs/handlers";
+import { backgroundJobHandlers, interactiveJobHandlers } from "./jobs/handlers";
 
-type Booted = { worker: ReturnType<typeof startWorker> | null };
+type Worker = ReturnType<typeof startWorker>;
+type Booted = { worker: { workerIds: string[]; stop: () => Promise<void> } | null };
 const holder = globalThis as { __boigBoot?: Promise<Booted> };
 
 export function boot(options: { worker: boolean; log?: (line: string) => void }): Promise<Booted> {
@@ -33,17 +34,24 @@ export function boot(options: { worker: boolean; log?: (line: string) => void })
     } else if (admin.created) log(`BOIG Studio: first admin is ${admin.email} (from BOIG_ADMIN_EMAIL)`);
     if (config.BOIG_DEMO_WORLD === "1" && (await ensureDemoWorldQueued(db, { postsPerBrand: config.BOIG_DEMO_POSTS_PER_BRAND })))
       log("BOIG Studio: first start: the demo world is being generated, imported and verbalized (see Admin → Runs)");
-    const worker = options.worker
-      ? startWorker(db, {
-          handlers: jobHandlers,
-          staleSeconds: config.BOIG_JOB_STALE_SECONDS,
-          exclusive: kind === "pglite",
-          onEvent: (e) => {
-            if (e.type !== "start") log(`[worker] ${e.type}${e.jobId ? ` ${e.jobId}` : ""}${e.message ? `: ${e.message}` : ""}`);
-          },
-        })
+    // Two lanes, one job at a time each: background work (imports, training) and the marketers'
+    // generations, so a generation never waits hours behind a training run.
+    const lanes: Worker[] = options.worker
+      ? [backgroundJobHandlers, interactiveJobHandlers].map((handlers) =>
+          startWorker(db, {
+            handlers,
+            staleSeconds: config.BOIG_JOB_STALE_SECONDS,
+            exclusive: kind === "pglite",
+            onEvent: (e) => {
+              if (e.type !== "start") log(`[worker] ${e.type}${e.jobId ? ` ${e.jobId}` : ""}${e.message ? `: ${e.message}` : ""}`);
+            },
+          }),
+        )
+      : [];
+    const worker = lanes.length
+      ? { workerIds: lanes.map((l) => l.workerId), stop: async () => void (await Promise.all(lanes.map((l) => l.stop()))) }
       : null;
-    log(`BOIG Studio: database ${kind}${worker ? `, worker ${worker.workerId}` : ""}`);
+    log(`BOIG Studio: database ${kind}${worker ? `, workers ${worker.workerIds.join(", ")}` : ""}`);
     return { worker };
   })();
   return holder.__boigBoot;

@@ -30,6 +30,10 @@ const schema = z.object({
   BOIG_BOIGLLM_DIR: z.string().optional(),
   /** BoigSD artifact the app and `boig generate` serve; default models/artifacts/boigsd. */
   BOIG_BOIGSD_DIR: z.string().optional(),
+  /** Per-user rate limit on generation requests (UI, tRPC and REST alike), per rolling minute. */
+  BOIG_GENERATIONS_PER_MINUTE: z.coerce.number().int().min(1).max(10000).default(12),
+  /** Per-user cap on generations queued or running at once (fair share of the worker). */
+  BOIG_ACTIVE_GENERATIONS: z.coerce.number().int().min(1).max(1000).default(8),
   /** Set by bin/boig.mjs so the CLI finds drizzle/ and models/ from any working directory. */
   BOIG_REPO_ROOT: z.string().optional(),
 });

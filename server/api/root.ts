@@ -10,12 +10,14 @@ import { adminJobsRouter } from "./routers/adminJobs";
 import { dataRouter } from "./routers/data";
 import { adminDataRouter } from "./routers/adminData";
 import { llmRouter } from "./routers/llm";
+import { studioRouter } from "./routers/studio";
 
 export const appRouter = router({
   public: publicRouter,
   me: meRouter,
   data: dataRouter,
   llm: llmRouter,
+  studio: studioRouter,
   admin: router({ users: adminUsersRouter, jobs: adminJobsRouter, data: adminDataRouter }),
 });
 

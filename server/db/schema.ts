@@ -194,3 +194,127 @@ export const importReports = pgTable("import_reports", {
   createdBy: uuid("created_by").references(() => users.id, { onDelete: "set null" }),
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
 });
+
+// ---------------------------------------------------------------------------------------------
+// Marketer workspace (issue 6): generations (BoigSD variants for a prompt) and uploaded creatives
+// scored by the reward, each image with its scores; per-user API keys; the brand baselines that
+// turn a reward into a percentile.
+
+export const GENERATION_SOURCES = ["generate", "upload"] as const;
+export type GenerationSource = (typeof GENERATION_SOURCES)[number];
+export const GENERATION_STATUSES = ["queued", "running", "succeeded", "failed", "cancelled"] as const;
+export type GenerationStatus = (typeof GENERATION_STATUSES)[number];
+
+/** One marketer request: its inputs, BoigLLM's verbalization, the models used and its status. */
+export const generations = pgTable(
+  "generations",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    source: text("source").$type<GenerationSource>().notNull(),
+    kind: text("kind").$type<DatasetKind>().notNull(),
+    /** The social account; null for stock. */
+    brand: text("brand"),
+    /** The post date as the marketer gave it (ISO 8601). */
+    postDate: text("post_date").notNull(),
+    prompt: text("prompt").notNull(),
+    keywords: jsonb("keywords").$type<string[]>().notNull().default([]),
+    targetKpi: text("target_kpi").$type<Bucket>(),
+    variants: integer("variants").notNull(),
+    seed: integer("seed").notNull().default(0),
+    /** Sampler settings (steps, eta, guidance) or the detector of an upload. */
+    settings: jsonb("settings").notNull().default({}),
+    status: text("status").$type<GenerationStatus>().notNull().default("queued"),
+    jobId: uuid("job_id").references(() => jobs.id, { onDelete: "set null" }),
+    /** BoigLLM's behavior-conditioned verbalization {canonical, verbalization, preview, truncated}. */
+    verbalization: jsonb("verbalization"),
+    /** name + version of every model that contributed (boigllm, boigsd, detector). */
+    models: jsonb("models").$type<Record<string, { name: string; version: string }>>().notNull().default({}),
+    error: text("error"),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    finishedAt: timestamp("finished_at", { withTimezone: true }),
+  },
+  (t) => [
+    index("generations_user_idx").on(t.userId, t.createdAt),
+    index("generations_brand_idx").on(t.brand, t.createdAt),
+    check("generations_source_check", sql`${t.source} in ('generate', 'upload')`),
+    check("generations_status_check", sql`${t.status} in ('queued', 'running', 'succeeded', 'failed', 'cancelled')`),
+  ],
+);
+
+/** One image of a generation (a BoigSD variant or the uploaded file) with its scores. */
+export const generationImages = pgTable(
+  "generation_images",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    generationId: uuid("generation_id")
+      .notNull()
+      .references(() => generations.id, { onDelete: "cascade" }),
+    position: integer("position").notNull(),
+    /** The sampler seed of a generated variant; null for an upload. */
+    seed: integer("seed"),
+    fileName: text("file_name"),
+    sha256: text("sha256").notNull(),
+    /** Content-addressed file under BOIG_DATA_DIR (server/import/imageStore.ts). */
+    storedPath: text("stored_path").notNull(),
+    format: text("format").notNull(),
+    width: integer("width").notNull(),
+    height: integer("height").notNull(),
+    canonical: text("canonical").notNull(),
+    verbalization: jsonb("verbalization").notNull(),
+    detector: jsonb("detector").notNull().default({}),
+    rewardPaper: real("reward_paper").notNull(),
+    rewardCalibrated: real("reward_calibrated").notNull(),
+    probabilityHigh: real("probability_high").notNull(),
+    /** Share (0..100) of the brand's own scored posts with a lower reward; null = too few posts. */
+    percentilePaper: real("percentile_paper"),
+    percentileCalibrated: real("percentile_calibrated"),
+    /** The simulator's expected KPI (world data only, SPEC §6). */
+    trueKpi: real("true_kpi"),
+    breakdown: jsonb("breakdown").notNull().default([]),
+    notes: jsonb("notes").$type<string[]>().notNull().default([]),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex("generation_images_position_idx").on(t.generationId, t.position)],
+);
+
+/** Per-user API keys for the REST endpoint: only a sha256 of the secret is stored. */
+export const apiKeys = pgTable(
+  "api_keys",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    /** The first characters of the key, shown so users can tell keys apart. */
+    prefix: text("prefix").notNull(),
+    keyHash: text("key_hash").notNull().unique(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    lastUsedAt: timestamp("last_used_at", { withTimezone: true }),
+    revokedAt: timestamp("revoked_at", { withTimezone: true }),
+  },
+  (t) => [index("api_keys_user_idx").on(t.userId)],
+);
+
+/**
+ * The rewards of a brand's own imported posts under one BoigLLM version, sorted ascending:
+ * the reference a new image's reward is ranked against (percentiles, as marketers read scores).
+ * `scope` is `social:<account>` or `stock`.
+ */
+export const rewardBaselines = pgTable(
+  "reward_baselines",
+  {
+    scope: text("scope").notNull(),
+    modelVersion: text("model_version").notNull(),
+    posts: integer("posts").notNull(),
+    /** count + newest image time of the scope's verbalized posts: a new import changes it. */
+    fingerprint: text("fingerprint").notNull(),
+    rewardsPaper: jsonb("rewards_paper").$type<number[]>().notNull(),
+    rewardsCalibrated: jsonb("rewards_calibrated").$type<number[]>().notNull(),
+    computedAt: timestamp("computed_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex("reward_baselines_scope_idx").on(t.scope, t.modelVersion)],
+);

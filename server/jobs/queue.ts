@@ -7,19 +7,35 @@ import { queryRows, type Db } from "../db/client";
 import { jobLogs, jobs } from "../db/schema";
 import type { JobRow } from "./types";
 
-/** Takes the oldest runnable job of the given kinds, marking it running for `workerId`. */
+/**
+ * Takes the next runnable job of the given kinds, marking it running for `workerId`.
+ * Fair between users (round robin): the creator with the fewest jobs of these kinds running goes
+ * first, then the one served longest ago (never served first), then the oldest job. So one user
+ * queueing 50 generations does not starve another who queues one after them.
+ */
 export async function claimNextJob(db: Db, workerId: string, kinds: string[]): Promise<JobRow | null> {
   if (kinds.length === 0) return null;
   const kindList = sql.join(kinds.map((k) => sql`${k}`), sql`, `);
   const rows = await queryRows<{ id: string }>(
     db,
-    sql`update jobs set status = 'running', attempts = attempts + 1, locked_by = ${workerId},
-          heartbeat_at = now(), started_at = coalesce(started_at, now()), error = null
+    sql`with runnable as (
+          select id, created_by from jobs
+          where status = 'queued' and run_after <= now() and kind in (${kindList})),
+        served as (
+          select created_by, count(*) filter (where status = 'running') as running, max(started_at) as last_start
+          from jobs
+          where kind in (${kindList}) and started_at is not null
+            and created_by in (select created_by from runnable)
+          group by created_by)
+        update jobs set status = 'running', attempts = attempts + 1, locked_by = ${workerId},
+          heartbeat_at = now(), started_at = now(), error = null
         where id = (
-          select id from jobs
-          where status = 'queued' and run_after <= now() and kind in (${kindList})
-          order by run_after, created_at
-          for update skip locked
+          select j.id from jobs j
+          join runnable r on r.id = j.id
+          left join served s on s.created_by = r.created_by
+          where j.status = 'queued'
+          order by coalesce(s.running, 0), s.last_start nulls first, j.run_after, j.created_at
+          for update of j skip locked
           limit 1)
         returning id`,
   );
@@ -43,7 +59,9 @@ export async function heartbeat(db: Db, jobId: string, workerId: string) {
  * handler resumes) or `failed` once attempts are used up. `olderThanSeconds = 0` is right
  * only when no other worker can be alive (embedded PGlite holds an exclusive lock).
  */
-export async function recoverOrphanedJobs(db: Db, olderThanSeconds: number) {
+export async function recoverOrphanedJobs(db: Db, olderThanSeconds: number, kinds?: readonly string[]) {
+  // A worker recovers only the kinds it runs: another lane's running jobs are not its orphans.
+  const ofKinds = kinds && kinds.length > 0 ? sql`and kind in (${sql.join(kinds.map((k) => sql`${k}`), sql`, `)})` : sql``;
   const rows = await queryRows<{ id: string; status: string }>(
     db,
     sql`update jobs set
@@ -54,6 +72,7 @@ export async function recoverOrphanedJobs(db: Db, olderThanSeconds: number) {
           locked_by = null
         where status = 'running'
           and (heartbeat_at is null or heartbeat_at <= now() - make_interval(secs => ${olderThanSeconds}))
+          ${ofKinds}
         returning id, status`,
   );
   for (const row of rows)

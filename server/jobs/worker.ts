@@ -146,7 +146,7 @@ export function startWorker(db: Db, options: WorkerOptions) {
 
   async function recover(olderThanSeconds: number) {
     try {
-      const recovered = await recoverOrphanedJobs(db, olderThanSeconds);
+      const recovered = await recoverOrphanedJobs(db, olderThanSeconds, kinds);
       for (const r of recovered) emit({ type: "recovered", jobId: r.id, message: r.status });
     } catch (err) {
       emit({ type: "recover-error", message: String(err) });

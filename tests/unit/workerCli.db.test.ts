@@ -53,7 +53,7 @@ describe.runIf(testDbKind() === "postgres")("boig worker against DATABASE_URL", 
       await new Promise((r) => setTimeout(r, 250));
     }
     expect(status, output).toBe("succeeded");
-    expect(output).toMatch(/database postgres, worker /);
+    expect(output).toMatch(/database postgres, workers /);
     worker.kill("SIGTERM");
     expect(await exited).toBe(0);
   }, 90_000);

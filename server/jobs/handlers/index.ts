@@ -1,11 +1,20 @@
 import type { JobHandlers } from "../types";
 import { bootstrapWorldHandler } from "./bootstrapWorld";
 import { dataImportHandler } from "./dataImport";
+import { studioGenerateHandler } from "./studioGenerate";
 import { trainerRunHandler } from "./trainerRun";
 
-/** Every job kind the app's workers run. */
-export const jobHandlers: JobHandlers = {
+/** Long admin work (imports, training): minutes to hours, one at a time. */
+export const backgroundJobHandlers: JobHandlers = {
   "trainer.run": trainerRunHandler as never,
   "data.import": dataImportHandler as never,
   "data.bootstrap": bootstrapWorldHandler as never,
 };
+
+/** Marketers' interactive work (seconds): its own worker lane, never stuck behind a training run. */
+export const interactiveJobHandlers: JobHandlers = {
+  "studio.generate": studioGenerateHandler as never,
+};
+
+/** Every job kind the app's workers run. */
+export const jobHandlers: JobHandlers = { ...backgroundJobHandlers, ...interactiveJobHandlers };
