@@ -6,6 +6,7 @@ import { BootstrapBanner } from "./BootstrapBanner";
 const MARKETER_LINKS = [
   { href: "/generate", label: "Generate" },
   { href: "/score", label: "Score" },
+  { href: "/compare", label: "Compare" },
   { href: "/history", label: "History" },
   { href: "/insights", label: "Insights" },
 ];
@@ -34,6 +35,9 @@ export function AppShell({ user, children }: { user: SessionUser; children: Reac
             ))}
           </nav>
         )}
+        <nav aria-label="Account" className="mt-6 space-y-1">
+          <NavLink href="/settings">Settings</NavLink>
+        </nav>
       </aside>
       <div className="flex min-w-0 flex-1 flex-col">
         <header className="flex items-center justify-end gap-3 border-b border-slate-200 bg-white px-6 py-3">

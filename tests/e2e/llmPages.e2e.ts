@@ -75,9 +75,7 @@ describe("Generate and Score on BoigLLM", () => {
     await expect.poll(async () => (await brandOptions()).some((o) => o.startsWith("fizzwell (")), { timeout: 170_000, interval: 1_000 }).toBe(true);
     expect((await brandOptions()).at(-1)).toBe("stock (no brand)");
     expect(await page.getByLabel("Post date").inputValue()).toMatch(/^\d{4}-\d{2}-\d{2}$/); // today by default
-    expect(await page.getByLabel("Variants").isDisabled()).toBe(true);
     expect(await page.getByLabel("Variants").inputValue()).toBe("4");
-    await page.getByText("image variants arrive with BoigSD").waitFor();
     // Target KPI: high / low for a brand, high / medium / low for stock.
     expect(await page.getByLabel("Target KPI").locator("option").allTextContents()).toEqual(["high", "low"]);
     await page.getByLabel("Brand").selectOption("__stock__");
@@ -87,6 +85,7 @@ describe("Generate and Score on BoigLLM", () => {
     await page.getByLabel("Prompt").fill("Two words: fall sale. Grab the yellow cup for 10% less.");
     await page.getByLabel("Keywords").fill("sale, fall, cup");
     await page.getByLabel("Target KPI").selectOption("high");
+    await page.getByLabel("Variants").fill("1");
     await shot("1-generate-form");
     await page.getByRole("button", { name: "Generate" }).click();
     const canonical = page.getByTestId("canonical");
@@ -151,7 +150,9 @@ describe("Generate and Score on BoigLLM", () => {
     await page.getByTestId("reward-calibrated").waitFor({ timeout: 90_000 });
     expect(await page.getByTestId("reward-calibrated").textContent()).toMatch(/P\(high KPI\)\d+\.\d%/);
     expect(await page.getByTestId("reward-calibrated").textContent()).toMatch(/log-odds of high vs low KPI [+−±]\d/);
-    expect(await page.getByTestId("reward-paper").textContent()).toMatch(/per-token mean \d\.\d{3}/);
+    expect(await page.getByTestId("reward-paper").textContent()).toMatch(/Paper reward\d+\.\d{2}/);
+    // fizzwell has 4 posts in this small world: too few for a percentile, and the page says so.
+    expect(await page.getByTestId("reward-paper").textContent()).toMatch(/insufficient data/);
     expect(await page.getByTestId("canonical").textContent()).toMatch(/^colors /);
     await expect.poll(() => page.getByTestId("reward-breakdown").locator(".recharts-bar-rectangle").count()).toBeGreaterThan(0);
     await page.getByRole("heading", { name: "Predicted KPI of coffee.jpg" }).waitFor();

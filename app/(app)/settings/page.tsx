@@ -1,0 +1,5 @@
+import { ApiKeysSettings } from "@/components/ApiKeysSettings";
+
+export default function SettingsPage() {
+  return <ApiKeysSettings />;
+}

@@ -1,0 +1,3 @@
+import { listJobsRoute } from "@/server/rest/adminJobs";
+
+export const GET = listJobsRoute;

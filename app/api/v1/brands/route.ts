@@ -1,0 +1,3 @@
+import { listBrandsRoute } from "@/server/rest/brands";
+
+export const GET = listBrandsRoute;

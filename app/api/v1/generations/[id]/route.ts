@@ -1,0 +1,3 @@
+import { getGenerationRoute } from "@/server/rest/generations";
+
+export const GET = getGenerationRoute;

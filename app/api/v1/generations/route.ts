@@ -1,0 +1,4 @@
+import { createGeneration, listGenerationsRoute } from "@/server/rest/generations";
+
+export const POST = createGeneration;
+export const GET = listGenerationsRoute;

@@ -1,0 +1,3 @@
+import { getImageRoute } from "@/server/rest/images";
+
+export const GET = getImageRoute;

@@ -1,0 +1,3 @@
+import { scoreRoute } from "@/server/rest/score";
+
+export const POST = scoreRoute;
