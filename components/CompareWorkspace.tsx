@@ -62,13 +62,11 @@ export function CompareWorkspace() {
       <div className="grid gap-4 md:grid-cols-2 2xl:grid-cols-3">
         {ordered.map((item) => (
           <section key={item.id} aria-label={`Compared: ${labelOf(item)}`} className={`${card} min-w-0 space-y-3 ${item.id === result.recommendation.imageId ? "ring-2 ring-green-500" : ""}`}>
-            <div className="grid grid-cols-[8rem_minmax(0,1fr)] gap-3">
-              <ScoredImageCard image={item} title={item.label} kpiName={item.generation.kind === "stock" ? "downloads" : "likes"} />
-              <div className="min-w-0 text-xs text-slate-600">
-                <div className="font-medium text-slate-800">{item.generation.brand ?? "stock"} · {item.generation.postDate.slice(0, 10)}</div>
-                <p className="mt-1 line-clamp-4">{item.generation.prompt}</p>
-                <p className="mt-2 font-mono text-[11px] text-slate-500">{item.canonical}</p>
-              </div>
+            <ScoredImageCard image={item} title={item.label} kpiName={item.generation.kind === "stock" ? "downloads" : "likes"} layout="row" />
+            <div className="min-w-0 text-xs text-slate-600">
+              <div className="font-medium text-slate-800">{item.generation.brand ?? "stock"} · {item.generation.postDate.slice(0, 10)}</div>
+              <p className="mt-1 line-clamp-2">{item.generation.prompt}</p>
+              <p className="mt-1 font-mono text-[11px] text-slate-500">{item.canonical}</p>
             </div>
             <div>
               <h3 className="text-sm font-medium">What moves its score</h3>

@@ -17,10 +17,9 @@ import { registerEvalReward } from "./evalReward";
 import { registerRewardServer } from "./rewardServer";
 import { registerEvalSd } from "./evalSd";
 import { registerGenerate } from "./generate";
+import { registerBench } from "./bench";
 
-const NOT_YET: [name: string, summary: string, arrives: string][] = [
-  ["bench", "benchmarks against references and the FLOP floor", "the performance issue (#8)"],
-];
+const NOT_YET: [name: string, summary: string, arrives: string][] = [];
 
 export function buildCli() {
   const program = new Command("boig")
@@ -40,6 +39,7 @@ export function buildCli() {
   registerInstructions(program);
   registerScore(program);
   registerRewardServer(program);
+  registerBench(program);
   for (const [name, summary, arrives] of NOT_YET) {
     program
       .command(name)

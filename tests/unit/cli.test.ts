@@ -12,11 +12,21 @@ describe("boig CLI", () => {
       expect(stdout).toMatch(new RegExp(`^\\s+${name}\\b`, "m"));
   });
 
-  it("says which issue brings a subcommand that is not built, and exits non-zero", () => {
-    const { stderr, status } = boig("bench");
-    expect(status).toBe(2);
-    expect(stderr).toMatch(/boig bench: not built yet; it arrives with/);
-  });
+  it("bench times generation end to end beside its reference (tiny models, one run)", () => {
+    const result = spawnSync(process.execPath, ["bin/boig.mjs", "--json", "bench", "--runs", "1", "--variants", "1"], {
+      encoding: "utf8",
+      timeout: 120_000,
+      env: { ...process.env, BOIG_BOIGLLM_DIR: "tests/fixtures/llm/boigllm-tiny", BOIG_BOIGSD_DIR: "tests/fixtures/sd/boigsd-tiny" },
+    });
+    expect(result.status, result.stderr).toBe(0);
+    const report = JSON.parse(result.stdout.trim().split("\n").at(-1)!);
+    const [generate] = report.workloads;
+    expect(generate.workload).toBe("generate 1 scored variants (end to end)");
+    expect(generate.ours.runsMs).toHaveLength(1);
+    expect(generate.ours.medianMs).toBeGreaterThan(0);
+    expect(generate.reference.medianMs).toBeGreaterThan(0);
+    expect(generate.ratio).toBeCloseTo(generate.reference.medianMs / generate.ours.medianMs, 6);
+  }, 130_000);
 
   it("validates train options with a clear message", () => {
     const { stderr, status } = boig("train", "tiny", "--out", "/tmp/boig-cli-x", "--preset", "huge");
