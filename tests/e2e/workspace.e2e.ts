@@ -84,6 +84,9 @@ describe("Marketer workspace: generate, compare, score, history, export", () => 
       await expect.poll(() => card.locator("img").evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBeGreaterThan(0);
     }
     await shot("3-generated-4-variants");
+    await page.setViewportSize({ width: 1024, height: 768 }); // a small laptop
+    await shot("3b-generated-1024px");
+    await page.setViewportSize({ width: 1366, height: 900 });
 
     // Reloading keeps the generation (its id is in the URL).
     await page.reload();
