@@ -9,13 +9,15 @@ import { AttributeFrequencies } from "./charts/AttributeFrequencies";
 
 const card = "rounded-xl border border-slate-200 bg-white p-5";
 
-export function DatasetInsights() {
+/** `initialDataset`: a dataset name to open first (/insights?dataset=NAME, linked from Admin → Data). */
+export function DatasetInsights({ initialDataset }: { initialDataset?: string }) {
   const trpc = useTRPC();
   const datasetsQuery = useQuery(trpc.data.datasets.queryOptions());
   const [datasetId, setDatasetId] = useState<string | null>(null);
   useEffect(() => {
-    if (!datasetId && datasetsQuery.data?.[0]) setDatasetId(datasetsQuery.data[0].id);
-  }, [datasetId, datasetsQuery.data]);
+    const list = datasetsQuery.data;
+    if (!datasetId && list?.[0]) setDatasetId((list.find((d) => d.name === initialDataset) ?? list[0]).id);
+  }, [datasetId, datasetsQuery.data, initialDataset]);
   const insights = useQuery({ ...trpc.data.insights.queryOptions({ datasetId: datasetId ?? "" }), enabled: !!datasetId });
 
   if (datasetsQuery.isLoading) return <p className="text-sm text-slate-500">Loading datasets…</p>;

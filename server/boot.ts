@@ -6,6 +6,8 @@ import { env } from "./env";
 import { getDbHandle } from "./db/client";
 import { ensureFirstAdmin } from "./services/ensureFirstAdmin";
 import { ensureDemoWorldQueued } from "./services/ensureDemoWorld";
+import { ensureCommittedModels } from "./services/ensureCommittedModels";
+import { refreshActiveModels } from "./services/activeModels";
 import { startWorker } from "./jobs/worker";
 import { backgroundJobHandlers, interactiveJobHandlers } from "./jobs/handlers";
 
@@ -32,6 +34,11 @@ export function boot(options: { worker: boolean; log?: (line: string) => void })
         ].join("\n"),
       );
     } else if (admin.created) log(`BOIG Studio: first admin is ${admin.email} (from BOIG_ADMIN_EMAIL)`);
+    // The model registry: committed artifacts as versions (none made active), then which versions
+    // the admins promoted, before anything serves a model.
+    for (const m of await ensureCommittedModels(db))
+      if (m.status === "invalid") log(`BOIG Studio: committed ${m.role} model at ${m.dir} is not registered: ${m.error}`);
+    await refreshActiveModels(db);
     if (config.BOIG_DEMO_WORLD === "1" && (await ensureDemoWorldQueued(db, { postsPerBrand: config.BOIG_DEMO_POSTS_PER_BRAND })))
       log("BOIG Studio: first start: the demo world is being generated, imported and verbalized (see Admin → Runs)");
     // Two lanes, one job at a time each: background work (imports, training) and the marketers'

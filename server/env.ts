@@ -30,6 +30,8 @@ const schema = z.object({
   BOIG_BOIGLLM_DIR: z.string().optional(),
   /** BoigSD artifact the app and `boig generate` serve; default models/artifacts/boigsd. */
   BOIG_BOIGSD_DIR: z.string().optional(),
+  /** Largest import ZIP an admin may upload (MB); it may expand to at most 4× this on disk. */
+  BOIG_MAX_IMPORT_MB: z.coerce.number().int().min(1).max(100_000).default(500),
   /** Per-user rate limit on generation requests (UI, tRPC and REST alike), per rolling minute. */
   BOIG_GENERATIONS_PER_MINUTE: z.coerce.number().int().min(1).max(10000).default(12),
   /** Per-user cap on generations queued or running at once (fair share of the worker). */

@@ -11,6 +11,7 @@ from typing import Any, Dict, Optional
 import torch
 
 from .clip_config import ClipTrainConfig, clip_preset
+from .config_overrides import apply_overrides
 from .clip_export import export_clip, write_clip_manifest
 from .clip_model import parameter_counts
 from .clip_train import evaluate_clip, spread, train_clip
@@ -26,7 +27,7 @@ KIND_METRICS = ("eval_i2t_top1", "eval_chance_top1", "eval_i2t_top1_of_32", "eva
 
 def config_for_run(args: argparse.Namespace, resume_state: Optional[Dict[str, Any]]) -> ClipTrainConfig:
     if resume_state is None:
-        return clip_preset(args.preset or "tiny", seed=args.seed, steps=args.steps)
+        return apply_overrides(clip_preset(args.preset or "tiny", seed=args.seed, steps=args.steps), args.set)
     return resumed_config(ClipTrainConfig.from_dict(resume_state["config"]), args, resume_state, ("preset", "seed"))
 
 

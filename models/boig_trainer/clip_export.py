@@ -30,6 +30,7 @@ import torch
 from PIL import Image
 
 from .clip_config import CLIP_PRESETS, ClipTrainConfig
+from .config_overrides import override_flags
 from .clip_model import ClipModel
 from .errors import TrainerError
 from .export_onnx import REPO_ROOT, run_node_verifier
@@ -176,7 +177,7 @@ def verify_clip(artifact_dir: Path) -> str:
 
 def reproduce_command(config: ClipTrainConfig, data_dir: Path, run_dir: Path) -> str:
     steps = "" if config.steps == CLIP_PRESETS[config.preset].steps else f" --steps {config.steps}"
-    return f"npx boig train clip --data {repo_relative(data_dir)} --preset {config.preset} --seed {config.seed}{steps} --out {repo_relative(run_dir)}"
+    return f"npx boig train clip --data {repo_relative(data_dir)} --preset {config.preset} --seed {config.seed}{steps}{override_flags(config, CLIP_PRESETS[config.preset])} --out {repo_relative(run_dir)}"
 
 
 def write_clip_manifest(

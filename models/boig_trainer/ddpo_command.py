@@ -17,6 +17,7 @@ from .ddpo_config import DdpoConfig, ddpo_preset
 from .ddpo_prompts import load_ddpo_prompts
 from .ddpo_train import CHECKPOINT_FORMAT, DdpoTrainer
 from .detector_data import world_info
+from .config_overrides import apply_overrides, override_flags, refuse_on_resume
 from .errors import UsageError
 from .export_onnx import REPO_ROOT
 from .progress import ProgressEmitter
@@ -34,10 +35,14 @@ DEFAULT_INIT = REPO_ROOT / "models" / "artifacts" / "boigsd-base"
 
 def config_for_run(args: argparse.Namespace, stored: Optional[Dict[str, Any]], init_dir: Path) -> DdpoConfig:
     if stored is None:
-        return ddpo_preset(
-            args.preset or "tiny", seed=args.seed, epochs=args.steps, init=repo_relative(init_dir),
-            reward_variant=args.reward_variant, lora_rank=args.lora_rank,
+        return apply_overrides(
+            ddpo_preset(
+                args.preset or "tiny", seed=args.seed, epochs=args.steps, init=repo_relative(init_dir),
+                reward_variant=args.reward_variant, lora_rank=args.lora_rank,
+            ),
+            args.set,
         )
+    refuse_on_resume(args.set)
     config = DdpoConfig.from_dict(stored["config"])
     for flag, name in (("preset", "preset"), ("seed", "seed"), ("reward_variant", "reward_variant"), ("lora_rank", "lora_rank")):
         given = getattr(args, flag)
@@ -60,6 +65,9 @@ def reproduce_command(config: DdpoConfig, data_dir: Path, run_dir: Path, boigllm
         parts.append(f"--lora-rank {config.lora_rank}")
     if boigllm:
         parts.append(f"--boigllm {boigllm}")
+    flags = override_flags(config, ddpo_preset(config.preset))
+    if flags:
+        parts.append(flags.strip())
     parts.append(f"--out {repo_relative(run_dir)}")
     return " ".join(parts)
 
@@ -90,10 +98,15 @@ def run_train_ddpo(args: argparse.Namespace, emitter: ProgressEmitter) -> None:
             config = replace(config, data_snapshot=prompts.snapshot)
         elif config.data_snapshot != prompts.snapshot:
             raise UsageError(f"--data is {prompts.snapshot}, but the checkpoint trained on {config.data_snapshot}")
+        train_prompts = [p for p in prompts.train if config.prompt_set in ("all", p.fields.kind)]
+        if config.prompt_set not in ("all", "social", "stock"):
+            raise UsageError(f"--set prompt_set={config.prompt_set}: one of all, social, stock")
+        if not train_prompts:
+            raise UsageError(f"--data has no {config.prompt_set} training prompts")
         held_out = prompts.test[: config.eval_prompts]
         grid = prompts.test[config.eval_prompts : config.eval_prompts + config.grid_prompts] or held_out[: config.grid_prompts]
         print(
-            f"ddpo: init {init_dir} ({base_manifest.get('name')} {base_manifest.get('version')}); {len(prompts.train)} training prompts,"
+            f"ddpo: init {init_dir} ({base_manifest.get('name')} {base_manifest.get('version')}); {len(train_prompts)} training prompts ({config.prompt_set}),"
             f" {len(held_out)} held-out, {len(grid)} grid; {config.samples_per_epoch} samples x {config.ddim_steps} steps per epoch",
             file=sys.stderr, flush=True,
         )
@@ -109,7 +122,7 @@ def run_train_ddpo(args: argparse.Namespace, emitter: ProgressEmitter) -> None:
                 resumed_from_step=stored["epoch"] if stored else 0, device="cpu", reward_model=bridge.model,
             )
             trainer = DdpoTrainer(
-                config, pipeline, empty_prompt_ids(tokenizer, pipeline.config.max_tokens), prompts.train, held_out, grid, bridge, run_dir,
+                config, pipeline, empty_prompt_ids(tokenizer, pipeline.config.max_tokens), train_prompts, held_out, grid, bridge, run_dir,
                 emitter, stop, fid_like=fid_like,
             )
             if stored is not None:

@@ -13,6 +13,7 @@ class DdpoConfig:
     init: str = ""  # the BoigSD artifact folder the run starts from (its weights.pt), set at start
     reward_variant: str = "calibrated"  # which BoigLLM reward is maximized (the app serves both)
     kpi: str = "high"  # target KPI the reward is conditioned on (paper: generate for high KPI)
+    prompt_set: str = "all"  # training prompts: all, social or stock posts of the training split (the Runs form's prompt set)
     # --- sampling (the rollout)
     ddim_steps: int = 4  # DDIM steps per sample = PPO timesteps per sample; ddpo-pytorch uses 50, CPU budget here
     eta: float = 1.0  # DDIM eta; 1 = a stochastic policy with a Gaussian log-probability per step (DDPO needs > 0)

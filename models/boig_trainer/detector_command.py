@@ -12,6 +12,7 @@ from typing import Any, Dict, Optional
 import torch
 
 from .detector_config import DetectorTrainConfig, detector_preset
+from .config_overrides import apply_overrides
 from .detector_data import load_world, world_info
 from .detector_eval import evaluate_detector, fit_score_calibration
 from .detector_model import CalibratedDetector
@@ -24,7 +25,7 @@ from .train_loop import stop_requested_on_signals
 
 def config_for_run(args: argparse.Namespace, resume_state: Optional[Dict[str, Any]]) -> DetectorTrainConfig:
     if resume_state is None:
-        return detector_preset(args.preset or "tiny", arch=args.arch or "centernet", seed=args.seed, steps=args.steps)
+        return apply_overrides(detector_preset(args.preset or "tiny", arch=args.arch or "centernet", seed=args.seed, steps=args.steps), args.set)
     return resumed_config(DetectorTrainConfig.from_dict(resume_state["config"]), args, resume_state, ("preset", "seed", "arch"))
 
 

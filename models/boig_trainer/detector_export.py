@@ -9,7 +9,8 @@ import numpy as np
 import onnx
 import torch
 
-from .detector_config import DETECTOR_PRESETS, DetectorTrainConfig
+from .detector_config import DETECTOR_PRESETS, DetectorTrainConfig, detector_preset
+from .config_overrides import override_flags
 from .detector_data import SceneSet, to_float
 from .detector_model import ExportedDetector
 from .detector_vocabulary import OBJECT_CLASSES
@@ -72,7 +73,7 @@ def reproduce_command(config: DetectorTrainConfig, data_dir: Path, run_dir: Path
     steps = "" if config.steps == preset.steps else f" --steps {config.steps}"
     return (
         f"npx boig train detector --data {repo_relative(data_dir)} --preset {config.preset} --arch {config.arch}"
-        f" --seed {config.seed}{steps} --out {repo_relative(run_dir)}"
+        f" --seed {config.seed}{steps}{override_flags(config, detector_preset(config.preset, arch=config.arch))} --out {repo_relative(run_dir)}"
     )
 
 

@@ -11,6 +11,7 @@ from typing import Any, Dict, Optional
 import torch
 
 from .llm_config import LlmTrainConfig, llm_preset
+from .config_overrides import apply_overrides
 from .llm_data import load_instructions
 from .llm_export import export_llm, write_llm_manifest
 from .llm_model import parameter_count
@@ -22,7 +23,7 @@ from .train_loop import stop_requested_on_signals
 
 def config_for_run(args: argparse.Namespace, resume_state: Optional[Dict[str, Any]]) -> LlmTrainConfig:
     if resume_state is None:
-        return llm_preset(args.preset or "tiny", seed=args.seed, steps=args.steps, variant=args.variant)
+        return apply_overrides(llm_preset(args.preset or "tiny", seed=args.seed, steps=args.steps, variant=args.variant), args.set)
     return resumed_config(LlmTrainConfig.from_dict(resume_state["config"]), args, resume_state, ("preset", "seed", "variant"))
 
 

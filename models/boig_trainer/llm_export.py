@@ -10,6 +10,7 @@ import onnx
 import torch
 
 from .errors import TrainerError
+from .config_overrides import override_flags
 from .export_onnx import ONNX_OPSET, REPO_ROOT, fixture_tensor, run_node_verifier
 from .llm_config import LLM_PRESETS, LlmTrainConfig
 from .llm_data import Encoded
@@ -132,7 +133,7 @@ def reproduce_command(config: LlmTrainConfig, data_dir: Path, run_dir: Path) -> 
     steps = "" if config.steps == LLM_PRESETS[config.preset].steps else f" --steps {config.steps}"
     return (
         f"npx boig train llm --data {repo_relative(data_dir)} --preset {config.preset} --variant {config.variant}"
-        f" --seed {config.seed}{steps} --out {repo_relative(run_dir)}"
+        f" --seed {config.seed}{steps}{override_flags(config, LLM_PRESETS[config.preset])} --out {repo_relative(run_dir)}"
     )
 
 

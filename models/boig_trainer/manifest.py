@@ -8,6 +8,7 @@ from typing import Any, Dict
 import torch
 
 from .configs import TINY_PRESETS, TinyTrainConfig
+from .config_overrides import override_flags
 from .export_onnx import REPO_ROOT
 
 
@@ -26,7 +27,7 @@ def reproduce_command(config: TinyTrainConfig, run_dir: Path) -> str:
     except ValueError:
         out = str(run_dir)
     steps = "" if config.steps == TINY_PRESETS[config.preset].steps else f" --steps {config.steps}"
-    return f"npx boig train tiny --preset {config.preset} --seed {config.seed}{steps} --out {out}"
+    return f"npx boig train tiny --preset {config.preset} --seed {config.seed}{steps}{override_flags(config, TINY_PRESETS[config.preset])} --out {out}"
 
 
 def write_color_stats_manifest(

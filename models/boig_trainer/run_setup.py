@@ -11,6 +11,7 @@ from typing import Any, Dict, Optional, Sequence, TypeVar
 import torch
 
 from .checkpoint import checkpoint_path, load_checkpoint
+from .config_overrides import refuse_on_resume
 from .errors import TrainingStopped, UsageError
 
 Config = TypeVar("Config")
@@ -55,6 +56,7 @@ def open_run(args: argparse.Namespace) -> RunSetup:
 def resumed_config(stored: Config, args: argparse.Namespace, resume_state: Dict[str, Any], pinned: Sequence[str]) -> Config:
     """Resuming: the checkpoint's config wins; a flag in `pinned` may only repeat it, and the total
     step count may only be extended."""
+    refuse_on_resume(getattr(args, "set", None) or [])
     for name in pinned:
         given = getattr(args, name)
         if given is not None and given != getattr(stored, name):

@@ -13,6 +13,7 @@ from typing import Any, Dict, Optional
 import torch
 
 from .detector_data import world_info
+from .config_overrides import apply_overrides, override_flags
 from .errors import UsageError
 from .progress import ProgressEmitter
 from .export_onnx import REPO_ROOT
@@ -33,7 +34,7 @@ def config_for_run(args: argparse.Namespace, resume_state: Optional[Dict[str, An
     if resume_state is None:
         if args.steps is not None and args.steps < 2:
             raise UsageError("--steps must be >= 2 for sd-base (at least one VAE and one UNet step)")
-        return sd_preset(args.preset or "tiny", seed=args.seed, steps=args.steps, only_bucket=args.only_bucket)
+        return apply_overrides(sd_preset(args.preset or "tiny", seed=args.seed, steps=args.steps, only_bucket=args.only_bucket), args.set)
     return resumed_config(SdTrainConfig.from_dict(resume_state["config"]), args, resume_state, ("preset", "seed", "only_bucket"))
 
 
@@ -52,9 +53,14 @@ def sft_config_for_run(args: argparse.Namespace, resume_state: Optional[Dict[str
     preset = args.preset or "tiny"
     if preset not in SFT_STEPS:
         raise UsageError(f"train sd-sft: --preset must be one of {sorted(SFT_STEPS)}")
+    return apply_overrides(sft_default(base, preset, args.seed, args.steps), args.set)
+
+
+def sft_default(base: SdPipeline, preset: str, seed: Optional[int], steps: Optional[int]) -> SdTrainConfig:
+    """The SFT run's config before --set: the base's architecture with the SFT schedule."""
     return replace(
-        base.config, preset=preset, seed=args.seed if args.seed is not None else 0, only_bucket="high", vae_steps=0,
-        steps=args.steps or SFT_STEPS[preset], unet_learning_rate=SFT_LEARNING_RATE[preset], data_snapshot="",
+        base.config, preset=preset, seed=seed if seed is not None else 0, only_bucket="high", vae_steps=0,
+        steps=steps or SFT_STEPS[preset], unet_learning_rate=SFT_LEARNING_RATE[preset], data_snapshot="",
         checkpoint_every=min(base.config.checkpoint_every, 100),
     )
 
@@ -69,7 +75,9 @@ def run_train_sft(args: argparse.Namespace, emitter: ProgressEmitter) -> None:
     config = sft_config_for_run(args, setup.resume_state, base)
     command = (
         f"npx boig train sd-sft --data {repo_relative(data_dir)} --init {repo_relative(init_dir)} --preset {config.preset} --seed {config.seed}"
-        + ("" if config.steps == SFT_STEPS[config.preset] else f" --steps {config.steps}") + f" --out {repo_relative(setup.run_dir)}"
+        + ("" if config.steps == SFT_STEPS[config.preset] else f" --steps {config.steps}")
+        + override_flags(config, replace(sft_default(base, config.preset, config.seed, config.steps), data_snapshot=config.data_snapshot, vocab_size=config.vocab_size))
+        + f" --out {repo_relative(setup.run_dir)}"
     )
     init_info = {"sft": {"init": {"dir": repo_relative(init_dir), "name": base_manifest.get("name"), "version": base_manifest.get("version")}}}
     train_and_publish(args, emitter, setup, config, data_dir, tokenizer=tokenizer, initial=base, name="boigsd-sft", command=command, extra=init_info)

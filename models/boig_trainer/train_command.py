@@ -7,6 +7,7 @@ from typing import Any, Dict, Optional
 import torch
 
 from .configs import TinyTrainConfig, tiny_preset
+from .config_overrides import apply_overrides
 from .export_onnx import export_color_stats
 from .manifest import write_color_stats_manifest
 from .progress import ProgressEmitter
@@ -16,7 +17,7 @@ from .train_loop import stop_requested_on_signals, train_color_stats
 
 def config_for_run(args: argparse.Namespace, resume_state: Optional[Dict[str, Any]]) -> TinyTrainConfig:
     if resume_state is None:
-        return tiny_preset(args.preset or "tiny", seed=args.seed, steps=args.steps)
+        return apply_overrides(tiny_preset(args.preset or "tiny", seed=args.seed, steps=args.steps), args.set)
     return resumed_config(TinyTrainConfig.from_dict(resume_state["config"]), args, resume_state, ("preset", "seed"))
 
 

@@ -7,8 +7,10 @@ import { publicRouter } from "./routers/public";
 import { meRouter } from "./routers/me";
 import { adminUsersRouter } from "./routers/adminUsers";
 import { adminJobsRouter } from "./routers/adminJobs";
+import { adminRunsRouter } from "./routers/adminRuns";
 import { dataRouter } from "./routers/data";
 import { adminDataRouter } from "./routers/adminData";
+import { adminModelsRouter } from "./routers/adminModels";
 import { llmRouter } from "./routers/llm";
 import { studioRouter } from "./routers/studio";
 
@@ -18,7 +20,7 @@ export const appRouter = router({
   data: dataRouter,
   llm: llmRouter,
   studio: studioRouter,
-  admin: router({ users: adminUsersRouter, jobs: adminJobsRouter, data: adminDataRouter }),
+  admin: router({ users: adminUsersRouter, jobs: adminJobsRouter, runs: adminRunsRouter, data: adminDataRouter, models: adminModelsRouter }),
 });
 
 export type AppRouter = typeof appRouter;

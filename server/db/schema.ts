@@ -318,3 +318,61 @@ export const rewardBaselines = pgTable(
   },
   (t) => [uniqueIndex("reward_baselines_scope_idx").on(t.scope, t.modelVersion)],
 );
+
+// ---------------------------------------------------------------------------------------------
+// Model registry (issue 7): every trained model version with its manifest, and which version
+// each role serves. No `active_models` row for a role = the built-in default (env var or the
+// committed artifact), so a fresh install serves exactly what it did before the registry.
+
+/**
+ * boigllm: BoigLLM behavior model (verbalization and reward); boigsd: the diffusion model;
+ * verbalizer: the scene detector used for imports and scoring; evaluator: the independent scene
+ * detector behind the true KPI; clip: image–text agreement.
+ */
+export const MODEL_ROLES = ["boigllm", "boigsd", "verbalizer", "evaluator", "clip"] as const;
+export type ModelRole = (typeof MODEL_ROLES)[number];
+/** committed: a repo artifact registered in place; run: a trainer run's artifact, copied under BOIG_DATA_DIR/models. */
+export const MODEL_SOURCES = ["committed", "run"] as const;
+export type ModelSource = (typeof MODEL_SOURCES)[number];
+
+const inList = (values: readonly string[]) => sql.raw(values.map((v) => `'${v}'`).join(", "));
+
+export const modelVersions = pgTable(
+  "model_versions",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    role: text("role").$type<ModelRole>().notNull(),
+    name: text("name").notNull(),
+    version: text("version").notNull(),
+    /** Absolute path of the artifact folder; never rewritten once registered (run copies are immutable). */
+    dir: text("dir").notNull(),
+    /** sha256 of manifest.json: the manifest lists every file's sha256, so this pins all the bytes. */
+    manifestSha256: text("manifest_sha256").notNull(),
+    manifest: jsonb("manifest").notNull(),
+    source: text("source").$type<ModelSource>().notNull(),
+    runJobId: uuid("run_job_id").references(() => jobs.id, { onDelete: "set null" }),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex("model_versions_role_dir_idx").on(t.role, t.dir),
+    index("model_versions_role_created_idx").on(t.role, t.createdAt),
+    check("model_versions_role_check", sql`${t.role} in (${inList(MODEL_ROLES)})`),
+    check("model_versions_source_check", sql`${t.source} in (${inList(MODEL_SOURCES)})`),
+  ],
+);
+
+/** The version each role serves; changed only by promote / rollback, each in one transaction. */
+export const activeModels = pgTable(
+  "active_models",
+  {
+    role: text("role").$type<ModelRole>().primaryKey(),
+    modelVersionId: uuid("model_version_id")
+      .notNull()
+      .references(() => modelVersions.id, { onDelete: "restrict" }),
+    /** What was active before the last promotion: the target of a rollback; null = none. */
+    previousVersionId: uuid("previous_version_id").references(() => modelVersions.id, { onDelete: "set null" }),
+    promotedBy: uuid("promoted_by").references(() => users.id, { onDelete: "set null" }),
+    promotedAt: timestamp("promoted_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [check("active_models_role_check", sql`${t.role} in (${inList(MODEL_ROLES)})`)],
+);

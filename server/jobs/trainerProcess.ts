@@ -7,6 +7,14 @@ import path from "node:path";
 import readline from "node:readline";
 import { env } from "../env";
 import { AppError } from "../errors";
+import { NonRetryableJobError } from "./types";
+
+/** The trainer died from a signal nobody here sent (SIGKILL by the OOM killer or an operator). */
+export class TrainerInterruptedError extends NonRetryableJobError {
+  constructor(readonly signal: string) {
+    super(`Interrupted: the trainer was killed (${signal}); resume the run to continue from its last checkpoint`);
+  }
+}
 
 export type TrainerEvent =
   | { type: "start"; total_steps?: number; resumed_from_step?: number; [k: string]: unknown }
@@ -65,6 +73,7 @@ export async function runTrainer(
   opts.signal?.removeEventListener("abort", onAbort);
   await pending;
   if (opts.signal?.aborted) throw opts.signal.reason ?? new Error("cancelled");
+  if (exit.signal) throw new TrainerInterruptedError(exit.signal);
   if (exit.code !== 0) {
     const reported = events.find((e) => e.type === "error") as { message?: string } | undefined;
     throw new AppError(

@@ -26,3 +26,12 @@ export type JobHandler<Payload = unknown, Checkpoint = unknown> = (
 ) => Promise<unknown>;
 
 export type JobHandlers = Record<string, JobHandler<never, never>>;
+
+/**
+ * A failure that retrying cannot fix by itself and that a person should look at first — e.g. a
+ * trainer killed from outside (SIGKILL: out of memory, an operator): the worker ends the job as
+ * failed at once instead of retrying; the admin resumes it from its checkpoint when ready.
+ */
+export class NonRetryableJobError extends Error {
+  readonly retryable = false;
+}

@@ -9,7 +9,7 @@ import { and, eq, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { jobs } from "../db/schema";
 import { appendJobLog, claimNextJob, finishJob, heartbeat, recoverOrphanedJobs } from "./queue";
-import type { JobContext, JobHandlers, JobRow } from "./types";
+import { NonRetryableJobError, type JobContext, type JobHandlers, type JobRow } from "./types";
 
 export type WorkerOptions = {
   handlers: JobHandlers;
@@ -116,7 +116,7 @@ export function startWorker(db: Db, options: WorkerOptions) {
       } else {
         const message = err instanceof Error ? err.message : String(err);
         await appendJobLog(db, job.id, `Attempt ${job.attempts} failed: ${message}`, "error");
-        const retry = job.attempts < job.maxAttempts;
+        const retry = job.attempts < job.maxAttempts && !(err instanceof NonRetryableJobError);
         await finishJob(
           db,
           job.id,

@@ -12,11 +12,13 @@ export const MAX_BODY_BYTES = 15 * 1024 * 1024;
 const tooLarge = (max: number) =>
   new HttpError(413, "PAYLOAD_TOO_LARGE", `The request body is larger than ${max / (1024 * 1024)} MB (images up to ${DEFAULT_MAX_IMAGE_BYTES / (1024 * 1024)} MB can be scored)`);
 
-export async function readBodyBytes(req: Request, max = MAX_BODY_BYTES): Promise<Uint8Array<ArrayBuffer>> {
+/** `tooLargeMessage` replaces the default 413 message (which speaks of scoring images). */
+export async function readBodyBytes(req: Request, max = MAX_BODY_BYTES, tooLargeMessage?: string): Promise<Uint8Array<ArrayBuffer>> {
+  const refuse = () => (tooLargeMessage ? new HttpError(413, "PAYLOAD_TOO_LARGE", tooLargeMessage) : tooLarge(max));
   // A declared length over the cap is refused before reading a byte; a chunked or lying body is
   // counted as it streams in.
   const declared = Number(req.headers.get("content-length") ?? "");
-  if (Number.isFinite(declared) && declared > max) throw tooLarge(max);
+  if (Number.isFinite(declared) && declared > max) throw refuse();
   if (!req.body) return new Uint8Array(0);
   const reader = req.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -27,7 +29,7 @@ export async function readBodyBytes(req: Request, max = MAX_BODY_BYTES): Promise
     total += value.byteLength;
     if (total > max) {
       await reader.cancel().catch(() => {});
-      throw tooLarge(max);
+      throw refuse();
     }
     chunks.push(value);
   }
@@ -59,12 +61,18 @@ export async function readJsonObject(req: Request): Promise<Record<string, unkno
   return parsed as Record<string, unknown>;
 }
 
-/** The body as multipart/form-data (a file upload), parsed from the capped bytes. */
-export async function readMultipart(req: Request): Promise<FormData> {
+/**
+ * The body as multipart/form-data (a file upload), parsed from the capped bytes. The defaults fit
+ * POST /api/v1/score; other uploads pass their own cap and messages.
+ */
+export async function readMultipart(
+  req: Request,
+  options: { maxBytes?: number; tooLargeMessage?: string; usage?: string } = {},
+): Promise<FormData> {
   const contentType = req.headers.get("content-type") ?? "";
   if (!/^multipart\/form-data\s*;/i.test(contentType))
-    throw new HttpError(415, "UNSUPPORTED_MEDIA_TYPE", "Send multipart/form-data with the image as a file field, e.g. curl -F image=@photo.jpg -F date=2024-03-15 …");
-  const bytes = await readBodyBytes(req);
+    throw new HttpError(415, "UNSUPPORTED_MEDIA_TYPE", options.usage ?? "Send multipart/form-data with the image as a file field, e.g. curl -F image=@photo.jpg -F date=2024-03-15 …");
+  const bytes = await readBodyBytes(req, options.maxBytes, options.tooLargeMessage);
   try {
     return await new Response(bytes, { headers: { "content-type": contentType } }).formData();
   } catch {

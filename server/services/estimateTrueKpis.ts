@@ -7,6 +7,7 @@
  */
 import fs from "node:fs";
 import { badInput } from "../errors";
+import { getActiveModelDir } from "./activeModels";
 import { evalSceneDetectorDir, loadSceneDetector, type SceneDetector } from "../ml/sceneDetector";
 import type { RgbaImage, Verbalization } from "../verbalize/types";
 import { verbalizeImage } from "../verbalize/verbalizeImage";
@@ -22,7 +23,7 @@ export type TrueKpi = { kpi: number; verbalization: Verbalization };
 let cachedDetector: { dir: string; detector: Promise<SceneDetector> } | null = null;
 
 /** The evaluation detector, loaded once per process (sha256-verified by loadSceneDetector). */
-export function evalDetector(dir = evalSceneDetectorDir()): Promise<SceneDetector> {
+export function evalDetector(dir = getActiveModelDir("evaluator") ?? evalSceneDetectorDir()): Promise<SceneDetector> {
   if (!fs.existsSync(`${dir}/manifest.json`)) throw badInput(`no evaluation detector at ${dir}: the true KPI needs models/artifacts/scene-detector-eval`);
   if (cachedDetector?.dir !== dir) cachedDetector = { dir, detector: loadSceneDetector(dir) };
   return cachedDetector.detector;

@@ -8,6 +8,23 @@ import { recordAudit } from "./recordAudit";
 export const TRAINER_TASKS = ["tiny", "detector", "llm", "sd-base", "sd-sft", "ddpo", "clip"] as const;
 export const DETECTOR_ARCHES = ["centernet", "dilated"] as const;
 
+/**
+ * The main settings the Runs form offers per task, passed to the trainer as `--set key=value`
+ * (models/boig_trainer/config_overrides.py; its manifests write them into the reproduce command).
+ * Names are the trainer's config fields; the trainer rejects anything else too.
+ */
+export const TRAINER_SETTINGS = {
+  tiny: ["learning_rate", "batch_size"],
+  detector: ["learning_rate", "batch_size"],
+  llm: ["learning_rate", "batch_size"],
+  "sd-base": ["unet_learning_rate", "unet_batch_size"],
+  "sd-sft": ["unet_learning_rate", "unet_batch_size"],
+  ddpo: ["learning_rate", "sample_batch_size", "batches_per_epoch", "ddim_steps", "clip_range", "train_batch_size", "inner_epochs", "prompt_set"],
+  clip: ["learning_rate", "batch_size"],
+} as const satisfies Record<(typeof TRAINER_TASKS)[number], readonly string[]>;
+const DDPO_PROMPT_SETS = ["all", "social", "stock"];
+const INTEGER_SETTINGS = new Set(["batch_size", "unet_batch_size", "sample_batch_size", "batches_per_epoch", "ddim_steps", "train_batch_size", "inner_epochs"]);
+
 export const launchTrainerRunInput = z
   .object({
     task: z.enum(TRAINER_TASKS),
@@ -31,6 +48,8 @@ export const launchTrainerRunInput = z
     loraRank: z.number().int().min(0).max(64).optional(),
     /** ddpo: the BoigLLM artifact folder the reward uses (default: the served one). */
     boigllm: z.string().min(1).optional(),
+    /** TRAINER_SETTINGS of the task: learning rates, batch sizes, DDIM steps, clip range, prompt set. */
+    settings: z.record(z.string(), z.union([z.number(), z.string().max(40)])).default({}),
   })
   .superRefine((v, ctx) => {
     if (v.task === "detector" && !v.data) ctx.addIssue({ code: "custom", path: ["data"], message: "is required to train a detector (a `boig world` folder)" });
@@ -45,6 +64,16 @@ export const launchTrainerRunInput = z
     if (v.task === "tiny" && v.data) ctx.addIssue({ code: "custom", path: ["data"], message: "does not apply to the tiny task" });
     if (v.task !== "detector" && v.arch) ctx.addIssue({ code: "custom", path: ["arch"], message: "applies to the detector task only" });
     if (v.task !== "llm" && v.variant) ctx.addIssue({ code: "custom", path: ["variant"], message: "applies to the llm task only" });
+    const allowed: readonly string[] = TRAINER_SETTINGS[v.task];
+    for (const [key, value] of Object.entries(v.settings)) {
+      const path = ["settings", key];
+      if (!allowed.includes(key)) ctx.addIssue({ code: "custom", path, message: `is not a setting of ${v.task} (one of ${allowed.join(", ")})` });
+      else if (key === "prompt_set") {
+        if (!DDPO_PROMPT_SETS.includes(String(value))) ctx.addIssue({ code: "custom", path, message: `must be one of ${DDPO_PROMPT_SETS.join(", ")}` });
+      } else if (typeof value !== "number" || !Number.isFinite(value) || value <= 0)
+        ctx.addIssue({ code: "custom", path, message: "must be a positive number" });
+      else if (INTEGER_SETTINGS.has(key) && !Number.isInteger(value)) ctx.addIssue({ code: "custom", path, message: "must be a whole number" });
+    }
   });
 
 /** Command-line arguments of `python -m boig_trainer` for a run (shared by the CLI and the job). */
@@ -59,6 +88,8 @@ export function trainerArgs(run: TrainerRunPayload, outDir: string, resume: bool
   if (run.rewardVariant) args.push("--reward-variant", run.rewardVariant);
   if (run.loraRank !== undefined) args.push("--lora-rank", String(run.loraRank));
   if (run.boigllm) args.push("--boigllm", run.boigllm);
+  // A resumed run keeps its checkpoint's config (the trainer refuses --set on --resume).
+  if (!resume) for (const [key, value] of Object.entries(run.settings ?? {})) args.push("--set", `${key}=${value}`);
   if (resume) args.push("--resume");
   return args;
 }

@@ -1,6 +1,7 @@
 /**
- * The BoigLLM the app serves (SPEC §4): `modelDir` if given (CLI --model, tests), else
- * BOIG_BOIGLLM_DIR, else models/artifacts/boigllm. Loaded lazily and shared (loadBoigLlm caches
+ * The BoigLLM the app serves (SPEC §4): `modelDir` if given (CLI --model, tests), else the
+ * registry's active boigllm version (Admin → Models), else BOIG_BOIGLLM_DIR, else
+ * models/artifacts/boigllm. Loaded lazily and shared (loadBoigLlm caches
  * one session per folder). A missing artifact is the normal state before the first training, so
  * it is an UNAVAILABLE AppError that says how to get one, never a crash; a broken one stays
  * MODEL_INVALID (from loadBoigLlm); the no-KPI baseline cannot serve behavior-conditioned requests.
@@ -10,9 +11,10 @@ import path from "node:path";
 import { env } from "../env";
 import { AppError } from "../errors";
 import { defaultBoigLlmDir, loadBoigLlm, type BoigLlm } from "../ml/boigLlm";
+import { getActiveModelDir } from "./activeModels";
 
 export function servedBoigLlmDir(modelDir?: string): string {
-  const chosen = modelDir ?? env().BOIG_BOIGLLM_DIR ?? defaultBoigLlmDir("boigllm");
+  const chosen = modelDir ?? getActiveModelDir("boigllm") ?? env().BOIG_BOIGLLM_DIR ?? defaultBoigLlmDir("boigllm");
   return path.resolve(env().repoRoot, chosen);
 }
 

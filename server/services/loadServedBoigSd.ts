@@ -1,5 +1,6 @@
 /**
- * The BoigSD the app serves (SPEC §5): `modelDir` if given, else BOIG_BOIGSD_DIR, else
+ * The BoigSD the app serves (SPEC §5): `modelDir` if given, else the registry's active boigsd
+ * version (Admin → Models), else BOIG_BOIGSD_DIR, else
  * models/artifacts/boigsd (the DDPO-aligned model). Loaded once per folder and shared (four ONNX
  * sessions). A missing artifact is UNAVAILABLE with how to get one; a broken one MODEL_INVALID.
  */
@@ -8,11 +9,12 @@ import path from "node:path";
 import { env } from "../env";
 import { AppError } from "../errors";
 import { loadBoigSd, type BoigSd } from "../ml/boigSd";
+import { getActiveModelDir } from "./activeModels";
 
 const loaded = new Map<string, Promise<BoigSd>>();
 
 export function servedBoigSdDir(modelDir?: string): string {
-  return path.resolve(env().repoRoot, modelDir ?? env().BOIG_BOIGSD_DIR ?? "models/artifacts/boigsd");
+  return path.resolve(env().repoRoot, modelDir ?? getActiveModelDir("boigsd") ?? env().BOIG_BOIGSD_DIR ?? "models/artifacts/boigsd");
 }
 
 export async function loadServedBoigSd(modelDir?: string): Promise<BoigSd> {

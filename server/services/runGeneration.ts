@@ -10,6 +10,7 @@ import type { Db } from "../db/client";
 import { generationImages, generations } from "../db/schema";
 import { notFound } from "../errors";
 import type { JobContext } from "../jobs/types";
+import { refreshActiveModels } from "./activeModels";
 import { generateImages } from "./generateImages";
 import { scoreForHistory } from "./scoreForHistory";
 import { verbalizeForPrompt } from "./verbalizeForPrompt";
@@ -19,6 +20,8 @@ type Checkpoint = { done: number };
 
 export async function runGeneration(ctx: JobContext<GenerationJobPayload, Checkpoint>) {
   const { db } = ctx;
+  // Another process (the app, another worker) may have promoted a model since this one started.
+  await refreshActiveModels(db);
   const [generation] = await db.select().from(generations).where(eq(generations.id, ctx.payload.generationId));
   if (!generation) throw notFound("Generation");
   if (generation.status === "succeeded") return { generationId: generation.id, images: generation.variants };

@@ -1,5 +1,5 @@
-import { ComingSoon } from "@/components/ComingSoon";
+import { ModelsAdmin } from "@/components/ModelsAdmin";
 
 export default function ModelsPage() {
-  return <ComingSoon title="Models" what="The model registry: manifests, active versions, promote and roll back." />;
+  return <ModelsAdmin />;
 }
