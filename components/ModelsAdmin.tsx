@@ -137,11 +137,11 @@ function RoleCard(props: {
             )}
           </p>
         </div>
-        {info.previousVersionId && (
+        {active && (
           <button type="button" disabled={busy} onClick={() => props.onRollback(previous)}
-            aria-label={`Roll back ${info.role}${previous ? ` to ${previous.version}` : ""}`}
+            aria-label={`Roll back ${info.role} to ${previous ? previous.version : "the built-in default"}`}
             className="rounded-md border border-slate-300 px-3 py-1.5 text-sm hover:bg-slate-100 disabled:opacity-60">
-            Roll back{previous ? ` to ${previous.version}` : ""}
+            Roll back to {previous ? previous.version : "built-in default"}
           </button>
         )}
       </header>

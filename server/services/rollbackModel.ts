@@ -4,7 +4,8 @@
  * then happens only if nobody promoted or rolled back meanwhile (else CONFLICT: reload and retry).
  * A rollback is one step: afterwards there is no previous version, and undoing it is a promotion
  * of the version rolled back from (which the Models page offers), so a second rollback cannot
- * silently flip back and forth.
+ * silently flip back and forth. The first promotion of a role has no previous version: rolling it
+ * back returns the role to its built-in default (the committed model, or the env var's folder).
  */
 import { and, eq, sql } from "drizzle-orm";
 import { z } from "zod";
@@ -22,7 +23,7 @@ export async function rollbackModel(db: Db, actorId: string | null, role: ModelR
   parseInput(rollbackModelInput, { role });
   const [active] = await db.select().from(activeModels).where(eq(activeModels.role, role));
   if (!active) throw conflict(`Nothing to roll back: no ${role} version was promoted (the built-in default is served)`);
-  if (!active.previousVersionId) throw conflict(`Nothing to roll back: the active ${role} model has no previous version`);
+  if (!active.previousVersionId) return rollbackToBuiltIn(db, actorId, role, active.modelVersionId);
   const [target] = await db.select().from(modelVersions).where(eq(modelVersions.id, active.previousVersionId));
   if (!target) throw conflict(`The previous ${role} version no longer exists`);
   const about = { role, name: target.name, version: target.version, dir: target.dir, from: active.modelVersionId };
@@ -48,4 +49,18 @@ export async function rollbackModel(db: Db, actorId: string | null, role: ModelR
   });
   await refreshActiveModels(db);
   return { role: rolledBack.role, activeVersionId: rolledBack.modelVersionId, previousVersionId: rolledBack.previousVersionId, verification };
+}
+
+/** Removes the role's promotion, so the built-in default is served again (verified like any load). */
+async function rollbackToBuiltIn(db: Db, actorId: string | null, role: ModelRole, fromVersionId: string) {
+  await db.transaction(async (tx) => {
+    const removed = await tx
+      .delete(activeModels)
+      .where(and(eq(activeModels.role, role), eq(activeModels.modelVersionId, fromVersionId), sql`${activeModels.previousVersionId} is null`))
+      .returning();
+    if (removed.length === 0) throw conflict(`The active ${role} model changed meanwhile; reload and try again`);
+    await recordAudit(tx as unknown as Db, { actorId, action: "model.rollback", target: fromVersionId, details: { role, to: "built-in default", from: fromVersionId } });
+  });
+  await refreshActiveModels(db);
+  return { role, activeVersionId: null, previousVersionId: null, verification: null };
 }

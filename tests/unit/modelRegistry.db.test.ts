@@ -193,7 +193,6 @@ describe(`model registry (${testDbKind()})`, () => {
     const back = await rollbackModel(handle.db, adminId, "boigsd");
     expect([back.activeVersionId, back.previousVersionId]).toEqual([runA.id, null]);
     expect(servedBoigSdDir()).toBe(runA.dir);
-    await expectAppError(rollbackModel(handle.db, adminId, "boigsd"), "CONFLICT");
     await expectAppError(rollbackModel(handle.db, adminId, "clip"), "CONFLICT"); // never promoted
 
     const listing = await listModelVersions(handle.db, { role: "boigsd" });
@@ -205,6 +204,15 @@ describe(`model registry (${testDbKind()})`, () => {
     expect(a).toMatchObject({ source: "run", kind: "boigsd", trainingCommand: manifest.training.command, dataSnapshot: manifest.data.snapshot });
     expect(typeof a.metrics.final_loss).toBe("number");
     expect((await getModelVersion(handle.db, runA.id)).manifest.files["unet.onnx"]).toBeDefined();
+
+    // The first promotion had no previous version: rolling it back serves the built-in default.
+    const builtIn = servedBoigSdDir();
+    const toDefault = await rollbackModel(handle.db, adminId, "boigsd");
+    expect(toDefault.activeVersionId).toBeNull();
+    expect(servedBoigSdDir()).not.toBe(builtIn);
+    expect(servedBoigSdDir()).toBe(builtInModelDir("boigsd"));
+    await expectAppError(rollbackModel(handle.db, adminId, "boigsd"), "CONFLICT"); // nothing promoted now
+    await promoteModelVersion(handle.db, adminId, runA.id); // back for the tests below
   });
 
   it("records every action in the audit log", async () => {
@@ -217,11 +225,13 @@ describe(`model registry (${testDbKind()})`, () => {
       "model.promote_failed",
       "model.promote",
       "model.rollback",
+      "model.rollback",
+      "model.promote",
     ]);
     const failed = rows.find((r) => r.action === "model.promote_failed")!;
     expect(failed.actorId).toBe(adminId);
     expect(String((failed.details as { reason: string }).reason)).toMatch(/unet\.onnx/);
-    expect(rows.find((r) => r.action === "model.rollback")!.target).toBe(runA.id);
+    expect(rows.filter((r) => r.action === "model.rollback").map((r) => r.target)).toEqual([runA.id, runA.id]);
   });
 
   it("passes every committed artifact through the verification a promotion runs", async () => {
@@ -245,7 +255,7 @@ describe(`model registry (${testDbKind()})`, () => {
     expect(html).toContain(`Built-in default: <span class="break-all font-mono text-xs">${builtInModelDir("boigllm")}</span>`);
     expect(html).toContain(`aria-label="Promote boigsd ${runA.version}-c"`);
     expect(html).not.toContain(`aria-label="Promote boigsd ${runA.version}"`); // the active one
-    expect(html).not.toContain("Roll back boigsd"); // rolled back already: nothing further
+    expect(html).toContain("Roll back boigsd to the built-in default"); // the first promotion rolls back to the default
   });
 
   it("registers a finished run's artifact from the trainer.run job, with the job id", async () => {
