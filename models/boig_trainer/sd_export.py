@@ -23,7 +23,7 @@ from .config_overrides import override_flags
 from .export_onnx import ONNX_OPSET, REPO_ROOT, run_node_verifier
 from .llm_tokenizer import Tokenizer
 from .manifest import file_digest
-from .sd_config import SD_PRESETS, SdTrainConfig
+from .sd_config import SD_PRESETS, SdTrainConfig, sd_preset
 from .sd_data import GOLDEN_STREAM, ImageSet, PROMPT_WORDS, empty_prompt_ids, to_signed
 from .sd_ddim import ddim_sample, ddim_timesteps, final_alpha_cumprod, previous_timestep
 from .sd_model import SdPipeline
@@ -217,7 +217,7 @@ def repo_relative(path: Path) -> str:
 def reproduce_command(config: SdTrainConfig, data_dir: Path, run_dir: Path) -> str:
     steps = "" if config.steps == SD_PRESETS[config.preset].steps else f" --steps {config.steps}"
     bucket = f" --only-bucket {config.only_bucket}" if config.only_bucket else ""
-    return f"npx boig train sd-base --data {repo_relative(data_dir)} --preset {config.preset} --seed {config.seed}{steps}{bucket}{override_flags(config, SD_PRESETS[config.preset])} --out {repo_relative(run_dir)}"
+    return f"npx boig train sd-base --data {repo_relative(data_dir)} --preset {config.preset} --seed {config.seed}{steps}{bucket}{override_flags(config, sd_preset(config.preset, steps=config.steps, only_bucket=config.only_bucket))} --out {repo_relative(run_dir)}"
 
 
 def write_sd_manifest(
