@@ -7,15 +7,9 @@ import { errorText } from "./errorText";
 import { inputClass, labelClass } from "./PromptFields";
 import { useCompareTray } from "./compareTray";
 import { ordinal } from "./ScoredImageCard";
+import { STATUS_STYLE } from "./statusStyle";
 
 const card = "rounded-xl border border-slate-200 bg-white p-5";
-const STATUS_STYLE: Record<string, string> = {
-  succeeded: "bg-green-50 text-green-800",
-  running: "bg-blue-50 text-blue-800",
-  queued: "bg-slate-100 text-slate-700",
-  failed: "bg-red-50 text-red-800",
-  cancelled: "bg-amber-50 text-amber-800",
-};
 
 /**
  * History (issue 6): every generation and scored upload, newest first, filterable by brand, with

@@ -1,6 +1,7 @@
 "use client";
 import type { inferRouterOutputs } from "@trpc/server";
 import type { AppRouter } from "@/server/api/root";
+import { STATUS_STYLE } from "../statusStyle";
 
 export type ImportView = inferRouterOutputs<AppRouter>["admin"]["data"]["importJob"];
 export type ReportView = ImportView["reports"][number];
@@ -11,13 +12,6 @@ export const inputClass =
 export const buttonClass = "rounded-md bg-brand-600 px-4 py-2 text-sm font-medium text-white hover:bg-brand-700 disabled:opacity-60";
 export const TERMINAL = new Set(["succeeded", "failed", "cancelled"]);
 
-const STATUS_STYLE: Record<string, string> = {
-  queued: "bg-slate-100 text-slate-700",
-  running: "bg-blue-100 text-blue-800",
-  succeeded: "bg-green-100 text-green-800",
-  failed: "bg-red-100 text-red-800",
-  cancelled: "bg-amber-100 text-amber-800",
-};
 
 export function StatusBadge({ status }: { status: string }) {
   return <span className={`rounded-full px-2 py-0.5 text-xs font-medium ${STATUS_STYLE[status] ?? ""}`}>{status}</span>;

@@ -2,15 +2,8 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useTRPC } from "../trpc";
 import { errorText } from "../errorText";
+import { STATUS_STYLE } from "../statusStyle";
 
-const STATUS_STYLE: Record<string, string> = {
-  queued: "bg-slate-100 text-slate-700",
-  running: "bg-blue-100 text-blue-800",
-  succeeded: "bg-green-100 text-green-800",
-  failed: "bg-red-100 text-red-800",
-  cancelled: "bg-amber-100 text-amber-800",
-  interrupted: "bg-orange-100 text-orange-800",
-};
 
 export function RunStatusBadge({ status, interrupted }: { status: string; interrupted: boolean }) {
   const shown = interrupted ? "interrupted" : status;

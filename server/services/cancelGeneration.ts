@@ -6,7 +6,7 @@ import { eq, sql } from "drizzle-orm";
 import type { SessionUser } from "../api/trpc";
 import type { Db } from "../db/client";
 import { generations } from "../db/schema";
-import { conflict, notFound } from "../errors";
+import { conflict } from "../errors";
 import { cancelJob } from "./cancelJob";
 import { getGeneration } from "./getGeneration";
 

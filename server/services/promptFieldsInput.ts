@@ -5,7 +5,8 @@
  * else stock (type 2, which has no brand: a brand given with kind stock is ignored).
  */
 import { z } from "zod";
-import { DATASET_KINDS, type DatasetKind } from "../db/schema";
+import { DATASET_KINDS, type Bucket, type DatasetKind } from "../db/schema";
+import { KPI_LABELS } from "../llm/instructions";
 import type { RewardPromptFields } from "../llm/reward";
 
 const ISO_8601 = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
@@ -31,6 +32,14 @@ type PromptFieldsInput = { kind?: DatasetKind; brand?: string; date: string; pro
 export function checkBrand(input: PromptFieldsInput, ctx: z.RefinementCtx) {
   if (resolveKind(input) === "social" && !input.brand)
     ctx.addIssue({ code: "custom", path: ["brand"], message: "is required for a social prompt (or set kind to stock)" });
+}
+
+/** checkBrand, and the target KPI must be one the kind has (social: high/low; stock: terciles). */
+export function checkBrandAndTargetKpi(input: PromptFieldsInput & { targetKpi: Bucket }, ctx: z.RefinementCtx) {
+  checkBrand(input, ctx);
+  const kind = resolveKind(input);
+  if (!KPI_LABELS[kind].includes(input.targetKpi))
+    ctx.addIssue({ code: "custom", path: ["targetKpi"], message: `a ${kind} prompt takes ${KPI_LABELS[kind].join(" or ")}, not ${input.targetKpi}` });
 }
 
 export const resolveKind = (input: Pick<PromptFieldsInput, "kind" | "brand">): DatasetKind => input.kind ?? (input.brand ? "social" : "stock");

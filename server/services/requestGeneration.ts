@@ -13,9 +13,8 @@ import { queryRows, type Db } from "../db/client";
 import { BUCKETS, generations, jobs } from "../db/schema";
 import { env } from "../env";
 import { AppError, badInput } from "../errors";
-import { KPI_LABELS } from "../llm/instructions";
 import { DEFAULT_GENERATION } from "./generateImages";
-import { checkBrand, promptFieldsShape, resolveKind } from "./promptFieldsInput";
+import { checkBrandAndTargetKpi, promptFieldsShape, resolveKind } from "./promptFieldsInput";
 import { parseInput } from "./validation";
 
 export const GENERATE_JOB_KIND = "studio.generate";
@@ -32,12 +31,7 @@ export const generationRequestInput = z
       .default(DEFAULT_GENERATION.variants),
     seed: z.number().int().min(0).max(2 ** 31 - 1).optional(),
   })
-  .superRefine((input, ctx) => {
-    checkBrand(input, ctx);
-    const kind = resolveKind(input);
-    if (!KPI_LABELS[kind].includes(input.targetKpi))
-      ctx.addIssue({ code: "custom", path: ["targetKpi"], message: `a ${kind} prompt takes ${KPI_LABELS[kind].join(" or ")}, not ${input.targetKpi}` });
-  });
+  .superRefine((input, ctx) => checkBrandAndTargetKpi(input, ctx));
 export type GenerationRequest = z.input<typeof generationRequestInput>;
 
 export async function requestGeneration(db: Db, userId: string, input: GenerationRequest) {

@@ -7,11 +7,11 @@
 import { z } from "zod";
 import { BUCKETS } from "../db/schema";
 import { generateVerbalizations } from "../llm/decode";
-import { buildPrompt, KPI_LABELS } from "../llm/instructions";
+import { buildPrompt } from "../llm/instructions";
 import { layoutPreviewSvg } from "../llm/layoutPreview";
 import type { Verbalization } from "../verbalize/types";
 import { loadServedBoigLlm, modelInfo } from "./loadServedBoigLlm";
-import { checkBrand, promptFieldsShape, resolveKind, toRewardPromptFields } from "./promptFieldsInput";
+import { checkBrandAndTargetKpi, promptFieldsShape, toRewardPromptFields } from "./promptFieldsInput";
 import { parseInput } from "./validation";
 
 export const verbalizeForPromptInput = z
@@ -22,12 +22,7 @@ export const verbalizeForPromptInput = z
     topP: z.number().gt(0, { error: "must be > 0" }).max(1, { error: "must be ≤ 1" }).default(1),
     seed: z.number().int().min(0).max(2 ** 31 - 1).default(0),
   })
-  .superRefine((input, ctx) => {
-    checkBrand(input, ctx);
-    const kind = resolveKind(input);
-    if (!KPI_LABELS[kind].includes(input.targetKpi))
-      ctx.addIssue({ code: "custom", path: ["targetKpi"], message: `a ${kind} prompt takes ${KPI_LABELS[kind].join(" or ")}, not ${input.targetKpi}` });
-  });
+  .superRefine((input, ctx) => checkBrandAndTargetKpi(input, ctx));
 export type VerbalizeForPromptInput = z.input<typeof verbalizeForPromptInput>;
 
 export type PromptVerbalization = {

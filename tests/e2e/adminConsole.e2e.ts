@@ -13,7 +13,7 @@ import path from "node:path";
 import { zipSync } from "fflate";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
-import { ADMIN, SCREENSHOT_DIR, launchBrowser, signIn, startApp, type AppServer } from "./harness";
+import { ADMIN, SCREENSHOT_DIR, launchBrowser, signIn, startApp, type AppServer, addUserAsAdmin } from "./harness";
 
 const OUT = path.join(SCREENSHOT_DIR, "adminConsole");
 const MARKETER = { email: "nico@brand.test", password: "marketer-pass-4" };
@@ -63,14 +63,7 @@ describe("Admin console: data, runs, models", () => {
     await signIn(admin, app.url, ADMIN.email, ADMIN.password);
     await admin.waitForURL(/\/generate$/);
     // A marketer for later.
-    await admin.goto(`${app.url}/admin/users`);
-    const form = admin.getByRole("form", { name: "Add user" });
-    await form.getByLabel("Email").fill(MARKETER.email);
-    await form.getByLabel("Name").fill("Nico");
-    await form.getByLabel("Password").fill(MARKETER.password);
-    await form.getByLabel("Role").selectOption("marketer");
-    await form.getByRole("button", { name: "Add user" }).click();
-    await admin.getByRole("status").filter({ hasText: `Added ${MARKETER.email} as marketer` }).waitFor();
+    await addUserAsAdmin(admin, app.url, { ...MARKETER, name: "Nico" });
 
     await admin.goto(`${app.url}/admin/data`);
     const upload = admin.getByRole("form", { name: "Upload import ZIP" });

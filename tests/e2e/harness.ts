@@ -86,3 +86,17 @@ export async function signIn(page: Page, appUrl: string, email: string, password
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Sign in" }).click();
 }
+
+/** As a signed-in admin: adds a user through Admin → Users and waits for the confirmation. */
+export async function addUserAsAdmin(page: Page, appUrl: string, user: { email: string; name: string; password: string; role?: "marketer" | "admin" }) {
+  const role = user.role ?? "marketer";
+  await page.goto(`${appUrl}/admin/users`);
+  const form = page.getByRole("form", { name: "Add user" });
+  await form.getByLabel("Email").fill(user.email);
+  await form.getByLabel("Name").fill(user.name);
+  await form.getByLabel("Password").fill(user.password);
+  await form.getByLabel("Role").selectOption(role);
+  await form.getByRole("button", { name: "Add user" }).click();
+  // The demo-data banner is a status region too while the first-start import runs: pick ours by its text.
+  await page.getByRole("status").filter({ hasText: `Added ${user.email} as ${role}` }).waitFor();
+}

@@ -8,7 +8,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
-import { ADMIN, SCREENSHOT_DIR, launchBrowser, signIn as signInAs, startApp, type AppServer } from "./harness";
+import { ADMIN, SCREENSHOT_DIR, launchBrowser, signIn as signInAs, startApp, type AppServer, addUserAsAdmin } from "./harness";
 
 const MARKETER = { email: "lena@brand.test", password: "marketer-pass-2" };
 const OUT = path.join(SCREENSHOT_DIR, "llmPages");
@@ -54,15 +54,7 @@ describe("Generate and Score on BoigLLM", () => {
 
   it("a marketer signs in (added by the admin)", async () => {
     await signIn(ADMIN.email, ADMIN.password);
-    await page.goto(`${app.url}/admin/users`);
-    const form = page.getByRole("form", { name: "Add user" });
-    await form.getByLabel("Email").fill(MARKETER.email);
-    await form.getByLabel("Name").fill("Lena");
-    await form.getByLabel("Password").fill(MARKETER.password);
-    await form.getByLabel("Role").selectOption("marketer");
-    await form.getByRole("button", { name: "Add user" }).click();
-    // The demo-data banner is a status region too while the first-start import runs: pick ours by its text.
-    await page.getByRole("status").filter({ hasText: `Added ${MARKETER.email} as marketer` }).waitFor();
+    await addUserAsAdmin(page, app.url, { ...MARKETER, name: "Lena" });
     await page.getByRole("button", { name: "Sign out" }).click();
     await page.waitForURL(/\/signin/);
     await signIn(MARKETER.email, MARKETER.password);

@@ -10,7 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
-import { ADMIN, SCREENSHOT_DIR, launchBrowser, signIn as signInAs, startApp, type AppServer } from "./harness";
+import { ADMIN, SCREENSHOT_DIR, launchBrowser, signIn as signInAs, startApp, type AppServer, addUserAsAdmin } from "./harness";
 
 const MARKETER = { email: "rita@brand.test", password: "marketer-pass-3" };
 const OUT = path.join(SCREENSHOT_DIR, "restApi");
@@ -163,14 +163,7 @@ describe("REST API with per-user API keys", () => {
   });
 
   it("a marketer's key is refused on an admin route (403), and stops working once revoked", async () => {
-    await page.goto(`${app.url}/admin/users`);
-    const form = page.getByRole("form", { name: "Add user" });
-    await form.getByLabel("Email").fill(MARKETER.email);
-    await form.getByLabel("Name").fill("Rita");
-    await form.getByLabel("Password").fill(MARKETER.password);
-    await form.getByLabel("Role").selectOption("marketer");
-    await form.getByRole("button", { name: "Add user" }).click();
-    await page.getByRole("status").filter({ hasText: `Added ${MARKETER.email} as marketer` }).waitFor();
+    await addUserAsAdmin(page, app.url, { ...MARKETER, name: "Rita" });
     await page.getByRole("button", { name: "Sign out" }).click();
     await page.waitForURL(/\/signin/);
     await signIn(MARKETER.email, MARKETER.password);

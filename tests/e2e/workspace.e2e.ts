@@ -10,7 +10,7 @@ import path from "node:path";
 import { unzipSync } from "fflate";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
-import { ADMIN, SCREENSHOT_DIR, launchBrowser, signIn as signInAs, startApp, type AppServer } from "./harness";
+import { ADMIN, SCREENSHOT_DIR, launchBrowser, signIn as signInAs, startApp, type AppServer, addUserAsAdmin } from "./harness";
 
 const MARKETER = { email: "mara@brand.test", password: "marketer-pass-3" };
 const OUT = path.join(SCREENSHOT_DIR, "workspace");
@@ -39,14 +39,7 @@ describe("Marketer workspace: generate, compare, score, history, export", () => 
   it("a marketer signs in", async () => {
     await signInAs(page, app.url, ADMIN.email, ADMIN.password);
     await page.waitForURL(/\/generate$/);
-    await page.goto(`${app.url}/admin/users`);
-    const form = page.getByRole("form", { name: "Add user" });
-    await form.getByLabel("Email").fill(MARKETER.email);
-    await form.getByLabel("Name").fill("Mara");
-    await form.getByLabel("Password").fill(MARKETER.password);
-    await form.getByLabel("Role").selectOption("marketer");
-    await form.getByRole("button", { name: "Add user" }).click();
-    await page.getByRole("status").filter({ hasText: `Added ${MARKETER.email} as marketer` }).waitFor();
+    await addUserAsAdmin(page, app.url, { ...MARKETER, name: "Mara" });
     await page.getByRole("button", { name: "Sign out" }).click();
     await page.waitForURL(/\/signin/);
     await signInAs(page, app.url, MARKETER.email, MARKETER.password);

@@ -78,7 +78,7 @@ describe(`training runs: settings, interrupt, resume (${testDbKind()})`, () => {
   }, 120_000);
 
   it("a SIGKILLed trainer leaves the run interrupted; Resume finishes it from the checkpoint", async () => {
-    const job = await launchTrainerRun(handle.db, { task: "tiny", preset: "tiny", steps: 1500 }, null);
+    const job = await launchTrainerRun(handle.db, { task: "tiny", preset: "tiny", steps: 800 }, null);
     const runDir = path.join(temp.dataDir, "runs", job.id);
     // Past the first checkpoint, then kill the trainer from outside (as the OOM killer would).
     await waitFor(() => getRun(handle.db, job.id), () => fs.existsSync(path.join(runDir, "checkpoint.pt")) && trainerPids(runDir).length > 0);
@@ -89,17 +89,17 @@ describe(`training runs: settings, interrupt, resume (${testDbKind()})`, () => {
     expect(interrupted.resumable).toBe(true);
     expect(interrupted.error).toMatch(/^Interrupted: the trainer was killed \(SIGKILL\)/);
     const stepsBefore = readRunMetrics(runDir).progress.at(-1)!.step;
-    expect(stepsBefore).toBeLessThan(1500);
+    expect(stepsBefore).toBeLessThan(800);
 
     await resumeTrainerRun(handle.db, job.id, null);
-    const done = await waitFor(() => getRun(handle.db, job.id), (r) => ["succeeded", "failed"].includes(r.status) && r.startedAt !== interrupted.startedAt, 120_000);
+    const done = await waitFor(() => getRun(handle.db, job.id), (r) => ["succeeded", "failed"].includes(r.status) && String(r.startedAt) !== String(interrupted.startedAt), 240_000);
     expect(done.status, done.error ?? "").toBe("succeeded");
     expect(done.logs.map((l) => l.message).join("\n")).toMatch(/Resuming: boig_trainer train tiny .* --resume/);
     const history = readRunMetrics(runDir).progress;
-    expect(history.at(-1)!.step).toBe(1500);
+    expect(history.at(-1)!.step).toBe(800);
     expect(history[0]!.step).toBeLessThan(stepsBefore); // the history from before the kill is kept
     await expect(resumeTrainerRun(handle.db, job.id, null)).rejects.toMatchObject({ code: "CONFLICT" });
-  }, 180_000);
+  }, 360_000);
 
   it("serves only grid files by their exact name", async () => {
     const runs = await getRun(handle.db, (await launchTrainerRun(handle.db, { task: "tiny", steps: 1 }, null)).id);
