@@ -14,6 +14,7 @@ const ADMIN_LINKS = [
   { href: "/admin/data", label: "Data" },
   { href: "/admin/runs", label: "Runs" },
   { href: "/admin/models", label: "Models" },
+  { href: "/admin/evaluation", label: "Evaluation" },
   { href: "/admin/users", label: "Users" },
 ];
 

@@ -11,6 +11,7 @@ import { adminRunsRouter } from "./routers/adminRuns";
 import { dataRouter } from "./routers/data";
 import { adminDataRouter } from "./routers/adminData";
 import { adminModelsRouter } from "./routers/adminModels";
+import { adminEvalsRouter } from "./routers/adminEvals";
 import { llmRouter } from "./routers/llm";
 import { studioRouter } from "./routers/studio";
 
@@ -20,7 +21,7 @@ export const appRouter = router({
   data: dataRouter,
   llm: llmRouter,
   studio: studioRouter,
-  admin: router({ users: adminUsersRouter, jobs: adminJobsRouter, runs: adminRunsRouter, data: adminDataRouter, models: adminModelsRouter }),
+  admin: router({ users: adminUsersRouter, jobs: adminJobsRouter, runs: adminRunsRouter, data: adminDataRouter, models: adminModelsRouter, evals: adminEvalsRouter }),
 });
 
 export type AppRouter = typeof appRouter;

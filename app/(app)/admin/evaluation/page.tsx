@@ -1,0 +1,5 @@
+import { EvaluationAdmin } from "@/components/evals/EvaluationAdmin";
+
+export default function EvaluationPage() {
+  return <EvaluationAdmin />;
+}
