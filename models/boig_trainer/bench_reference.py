@@ -4,6 +4,11 @@ bench so both sides time the same weights on the same machine in one bench run:
   python -m boig_trainer.bench_reference sd --artifact DIR --batch 4 --steps 10 --runs 5 --threads 2
       PyTorch eager: text encoder, DDIM with classifier-free guidance over the UNet (eta 1), VAE
       decode — the same pipeline as server/sd/sampleLatents.ts, from the artifact's weights.pt.
+  python -m boig_trainer.bench_reference llm --artifact DIR --prompt 2,17,... --tokens 96 --runs 5
+      PyTorch eager BoigLLM greedy decoding with its KV cache. The artifact holds only the ONNX
+      graph, so the PyTorch weights are read back from its initializers (each Linear's weight is a
+      transposed MatMul initializer, in graph order) and checked against the artifact's golden
+      fixture (allclose at its tolerances) before anything is timed.
   python -m boig_trainer.bench_reference flops --model FILE.onnx --dims batch=8,seq=48
       Multiply-add FLOPs of an ONNX graph (Conv, ConvTranspose, MatMul, Gemm; 2 per MAC) after
       shape inference with the given symbolic dimensions: the FLOP floor's numerator.
@@ -48,6 +53,74 @@ def bench_sd(args: argparse.Namespace) -> Dict[str, object]:
     once()  # warm-up: allocator, first-call paths
     runs = [once() for _ in range(args.runs)]
     return {"workload": "sd", "runs_ms": runs, "batch": args.batch, "steps": args.steps, "threads": args.threads, "torch": torch.__version__, "model": manifest.get("version")}
+
+
+def boigllm_from_onnx(artifact: Path):
+    import numpy as np
+    import onnx
+    from onnx import numpy_helper
+
+    from .llm_config import LlmTrainConfig
+    from .llm_model import BoigLM
+
+    manifest = json.loads((artifact / "manifest.json").read_text())
+    config = LlmTrainConfig.from_dict(manifest["training"]["config"])
+    model = BoigLM(config).eval()
+    graph = onnx.load(str(artifact / "model.onnx")).graph
+    inits = {t.name: numpy_helper.to_array(t) for t in graph.initializer}
+    state = {name: torch.from_numpy(np.array(value)) for name, value in inits.items() if name.startswith("model.")}
+    state = {name[len("model."):]: value for name, value in state.items()}
+    linear_weights = [inits[n.input[1]] for n in graph.node if n.op_type == "MatMul" and n.input[1] in inits and not n.input[1].startswith("model.")]
+    names = [f"blocks.{i}.{part}.weight" for i in range(config.n_layers) for part in ("attn.qkv", "attn.out", "mlp.0", "mlp.2")]
+    for name, weight in zip(names, linear_weights):
+        state[name] = torch.from_numpy(np.array(weight)).t().contiguous()  # ONNX stores x @ W^T's W^T
+    missing = set(model.state_dict()) - set(state)
+    if missing:
+        raise SystemExit(f"could not map ONNX initializers to {sorted(missing)}")
+    model.load_state_dict({k: state[k] for k in model.state_dict()})
+    golden = json.loads((artifact / "golden.json").read_text())
+
+    def tensor(spec):
+        dtype = torch.int64 if spec["type"] == "int64" else torch.float32
+        return torch.tensor(spec["data"], dtype=dtype).reshape(spec["dims"])
+
+    feeds = golden["inputs"]
+    past = [(tensor(feeds[f"past_key_values.{i}.key"]), tensor(feeds[f"past_key_values.{i}.value"])) for i in range(config.n_layers)]
+    with torch.no_grad():
+        logits, _ = model(tensor(feeds["input_ids"]), tensor(feeds["attention_mask"]), past)
+    expected = tensor(golden["outputs"]["logits"])
+    if not torch.allclose(logits, expected, rtol=golden["rtol"] * 10, atol=golden["atol"] * 10):
+        raise SystemExit(f"PyTorch weights read from the ONNX graph do not reproduce its golden logits (max diff {(logits - expected).abs().max():.2e})")
+    return model
+
+
+def bench_llm(args: argparse.Namespace) -> Dict[str, object]:
+    torch.set_num_threads(args.threads)
+    model = boigllm_from_onnx(Path(args.artifact))
+    prompt = [int(t) for t in args.prompt.split(",")]
+
+    @torch.no_grad()
+    def decode() -> List[int]:
+        ids = torch.tensor([prompt], dtype=torch.int64)  # [1, T]
+        logits, past = model(ids, torch.ones_like(ids))
+        out: List[int] = []
+        length = len(prompt)
+        for _ in range(args.tokens):
+            token = int(logits[0, -1].argmax())
+            out.append(token)
+            length += 1
+            if len(out) == args.tokens:
+                break
+            logits, past = model(torch.tensor([[token]]), torch.ones(1, length, dtype=torch.int64), past)
+        return out
+
+    tokens = decode()  # warm-up, and the tokens the TypeScript side must match
+    runs = []
+    for _ in range(args.runs):
+        started = time.perf_counter()
+        decode()
+        runs.append((time.perf_counter() - started) * 1000)
+    return {"workload": "llm", "runs_ms": runs, "tokens": tokens, "threads": args.threads, "torch": torch.__version__}
 
 
 def _dims(value: object) -> List[int]:
@@ -125,6 +198,12 @@ def main(argv: List[str]) -> int:
     sd.add_argument("--steps", type=int, default=10)
     sd.add_argument("--runs", type=int, default=5)
     sd.add_argument("--threads", type=int, default=2)
+    llm = sub.add_parser("llm")
+    llm.add_argument("--artifact", required=True)
+    llm.add_argument("--prompt", required=True, help="comma-separated token ids")
+    llm.add_argument("--tokens", type=int, default=96)
+    llm.add_argument("--runs", type=int, default=5)
+    llm.add_argument("--threads", type=int, default=2)
     flops = sub.add_parser("flops")
     flops.add_argument("--model", required=True)
     flops.add_argument("--dims", default="")
@@ -132,7 +211,7 @@ def main(argv: List[str]) -> int:
     mm.add_argument("--out", required=True)
     mm.add_argument("--size", type=int, default=1024)
     args = parser.parse_args(argv)
-    result = {"sd": bench_sd, "flops": count_flops, "matmul-model": matmul_model}[args.command](args)
+    result = {"sd": bench_sd, "llm": bench_llm, "flops": count_flops, "matmul-model": matmul_model}[args.command](args)
     print(json.dumps(result))
     return 0
 

@@ -106,7 +106,7 @@ async function greedyDecode(llm: BoigLlm, prompt: number[], tokens: number, useC
   return ids.slice(prompt.length);
 }
 
-export async function benchLlmDecode(llm: BoigLlm, runs: number): Promise<Workload> {
+export async function benchLlmDecode(llm: BoigLlm, runs: number): Promise<Workload[]> {
   const prompt = [llm.tokenizer.bosId, ...llm.tokenizer.encode("social ; brand brand 00 ; 2024 07 ; summer launch of the new bottle on the beach ; kpi high"), llm.tokenizer.sepId];
   const tokens = Math.min(96, llm.context - prompt.length);
   const cached = await greedyDecode(llm, prompt, tokens, true);
@@ -114,7 +114,24 @@ export async function benchLlmDecode(llm: BoigLlm, runs: number): Promise<Worklo
   const same = cached.every((t, i) => t === uncached[i]);
   const ours = median(await timeRuns(runs, () => greedyDecode(llm, prompt, tokens, true)));
   const reference = median(await timeRuns(runs, () => greedyDecode(llm, prompt, tokens, false)));
-  return {
+  const eager = python(["llm", "--artifact", llm.artifactDir, "--prompt", prompt.join(","), "--tokens", String(tokens), "--runs", String(runs), "--threads", String(os.cpus().length)]) as {
+    runs_ms: number[];
+    tokens: number[];
+  };
+  const eagerMs = median(eager.runs_ms);
+  const sameAsEager = eager.tokens.length === cached.length && eager.tokens.every((t, i) => t === cached[i]);
+  const versusEager: Workload = {
+    workload: `BoigLLM: decode ${tokens} tokens, TypeScript/ONNX vs PyTorch`,
+    unit: "ms",
+    ours,
+    reference: eagerMs,
+    referenceWhat: `PyTorch eager with its KV cache (BoigLM from the ONNX graph's weights, golden-checked; ${os.cpus().length} threads)`,
+    ratio: eagerMs / ours,
+    floorMs: null,
+    percentOfFloor: null,
+    notes: [sameAsEager ? "identical greedy tokens in TypeScript and PyTorch" : "WARNING: TypeScript and PyTorch greedy tokens differ"],
+  };
+  return [{
     workload: `BoigLLM: decode ${tokens} tokens, KV cache`,
     unit: "ms",
     ours,
@@ -124,7 +141,7 @@ export async function benchLlmDecode(llm: BoigLlm, runs: number): Promise<Worklo
     floorMs: null,
     percentOfFloor: null,
     notes: [same ? "identical greedy tokens with and without the cache" : "WARNING: cached and uncached decodes differ"],
-  };
+  }, versusEager];
 }
 
 export async function benchSdSampling(sd: BoigSd, runs: number, orRate: number, options: { variants: number; steps: number }): Promise<Workload> {

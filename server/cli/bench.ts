@@ -44,7 +44,7 @@ export function registerBench(program: Command) {
       let canonicals: string[] = [];
       if (want.has("llm")) {
         log("bench: BoigLLM decoding…");
-        workloads.push(await benchLlmDecode(await loadServedBoigLlm(), opts.runs));
+        workloads.push(...(await benchLlmDecode(await loadServedBoigLlm(), opts.runs)));
       }
       if (want.has("sd")) {
         log("bench: BoigSD sampling (TypeScript/ONNX, then PyTorch eager)…");

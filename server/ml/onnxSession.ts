@@ -14,6 +14,16 @@ import { describeSpec, describeTensor, feedProblems, manifestVsModelProblems } f
 export { tensorFromFixture } from "./goldenFixture";
 
 const INTRA_OP_THREADS = 2; // dev and CI machines have 2 cores
+/**
+ * No spin-waiting in the intra-op pool: our models are small (a BoigLLM decode step is ~0.5 ms),
+ * so a spinning worker thread mostly burns the other core — measured on this 2-core box, a decode
+ * step took 1.48 ms with spinning and 0.61 ms without (docs/performance.md), and the web
+ * process, the job worker and a trainer share those two cores.
+ */
+const SESSION_OPTIONS = {
+  intraOpNumThreads: INTRA_OP_THREADS,
+  extra: { session: { intra_op: { allow_spinning: "0" } } },
+} as ort.InferenceSession.SessionOptions;
 
 export type LoadedModel = {
   manifest: Manifest;
@@ -74,7 +84,7 @@ async function openModel(artifactDir: string, file: string): Promise<LoadedModel
   // The session is built from the bytes just hashed, so a file swapped after the check is never run.
   let session: ort.InferenceSession;
   try {
-    session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: INTRA_OP_THREADS });
+    session = await ort.InferenceSession.create(bytes, SESSION_OPTIONS);
   } catch (error) {
     throw modelInvalid(`onnxruntime cannot load ${modelPath}: ${(error as Error).message}`, { file: modelPath });
   }
