@@ -1,6 +1,7 @@
 import os from "node:os";
 import type { Command } from "commander";
 import { z } from "zod";
+import { benchApi } from "../bench/benchApi";
 import { benchGenerate } from "../bench/benchGenerate";
 import { benchImport } from "../bench/benchImport";
 import { benchLlmDecode, benchRewardThroughput, benchSdSampling, measureOrtRate, type Workload } from "../bench/benchModels";
@@ -9,7 +10,7 @@ import { loadServedBoigLlm } from "../services/loadServedBoigLlm";
 import { loadServedBoigSd } from "../services/loadServedBoigSd";
 import { parseInput } from "../services/validation";
 
-const WORKLOADS = ["llm", "sd", "reward", "import", "generate"] as const;
+const WORKLOADS = ["llm", "sd", "reward", "import", "generate", "api"] as const;
 const optionsSchema = z.object({
   runs: z.coerce.number().int().min(1).max(50).default(5),
   variants: z.coerce.number().int().min(1).max(8).default(4),
@@ -24,7 +25,7 @@ const optionsSchema = z.object({
  * `boig bench`: every workload timed side by side with its reference in one process run, medians
  * after a warm-up; ratio > 1 means ours is better; FLOP floor = the workload's FLOPs at the
  * measured onnxruntime MatMul rate of this CPU. Results and what bounds each: docs/performance.md.
- * Not built yet: DDPO epoch throughput vs a ddpo-pytorch-style loop, API latency under load.
+ * Not built yet: DDPO epoch throughput vs a ddpo-pytorch-style loop.
  */
 export function registerBench(program: Command) {
   program
@@ -67,6 +68,7 @@ export function registerBench(program: Command) {
           ratio: g.ratio, floorMs: null, percentOfFloor: null, notes: [],
         });
       }
+      if (want.has("api")) workloads.push(...(await benchApi({ seconds: 10, log })));
       const machine = { cpus: os.cpus().length, cpu: os.cpus()[0]?.model ?? "?", node: process.version, date: new Date().toISOString(), ortMatmulGflops: rate / 1e9 };
       if (json) {
         process.stdout.write(`${JSON.stringify({ machine, workloads })}\n`);
