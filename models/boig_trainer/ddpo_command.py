@@ -44,6 +44,9 @@ def config_for_run(args: argparse.Namespace, stored: Optional[Dict[str, Any]], i
         )
     refuse_on_resume(args.set)
     config = DdpoConfig.from_dict(stored["config"])
+    if args.init is not None and repo_relative(init_dir) != config.init:
+        # The checkpoint's policy started from its own init; another one would mean another run.
+        raise UsageError(f"--init {repo_relative(init_dir)} conflicts with the checkpoint's init {config.init}")
     for flag, name in (("preset", "preset"), ("seed", "seed"), ("reward_variant", "reward_variant"), ("lora_rank", "lora_rank")):
         given = getattr(args, flag)
         if given is not None and given != getattr(config, name):

@@ -204,6 +204,10 @@ def test_ddpo_refuses_a_used_run_dir_conflicting_resume_and_a_bad_init(ddpo_run,
     assert again.returncode == 2 and "--resume" in again.events[-1]["message"]
     conflicting = run_trainer("train", "ddpo", "--data", str(small_world), "--resume", "--seed", "5", "--out", str(run_dir))
     assert conflicting.returncode == 2 and "--seed 5 conflicts" in conflicting.events[-1]["message"]
+    other_init = run_trainer("train", "ddpo", "--data", str(small_world), "--resume", "--init", str(tmp_path), "--out", str(run_dir))
+    assert other_init.returncode == 2 and "conflicts with the checkpoint's init" in other_init.events[-1]["message"]
+    set_on_resume = run_trainer("train", "ddpo", "--data", str(small_world), "--resume", "--set", "ddim_steps=3", "--out", str(run_dir))
+    assert set_on_resume.returncode == 2 and "--set cannot change a resumed run's config" in set_on_resume.events[-1]["message"]
     shorter = run_trainer("train", "ddpo", "--data", str(small_world), "--resume", "--steps", "1", "--out", str(run_dir))
     assert shorter.returncode == 2 and "below the checkpoint's epoch 2" in shorter.events[-1]["message"]
     bad_init = run_trainer(*ddpo_args(small_world, tmp_path, tmp_path / "out"))
