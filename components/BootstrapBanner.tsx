@@ -12,7 +12,7 @@ export function BootstrapBanner() {
   const s = status.data;
   if (!s || !["queued", "running", "failed"].includes(s.status)) return null;
   if (s.status === "failed")
-    return <div role="status" className="border-b border-red-200 bg-red-50 px-6 py-2 text-sm text-red-800">Preparing the demo data failed: {s.error}. An admin can retry from Admin → Runs.</div>;
+    return <div role="status" className="border-b border-red-200 bg-red-50 px-6 py-2 text-sm text-red-800">Preparing the demo data failed: {s.error}. An admin can import data under Admin → Data.</div>;
   const percent = Math.round(s.progress * 100);
   return (
     <div role="status" aria-label="Demo data" className="flex items-center gap-3 border-b border-brand-100 bg-brand-50 px-6 py-2 text-sm text-brand-700">

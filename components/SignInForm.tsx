@@ -21,7 +21,8 @@ export function SignInForm() {
     });
     setPending(false);
     if (!result || result.error) {
-      setError("Wrong email or password.");
+      // The throttle's own message (server/auth/signInThrottle.ts) says when to try again.
+      setError(result?.error?.startsWith("Too many failed sign-ins") ? result.error : "Wrong email or password.");
       return;
     }
     const next = params.get("callbackUrl");

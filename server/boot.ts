@@ -40,7 +40,7 @@ export function boot(options: { worker: boolean; log?: (line: string) => void })
       if (m.status === "invalid") log(`BOIG Studio: committed ${m.role} model at ${m.dir} is not registered: ${m.error}`);
     await refreshActiveModels(db);
     if (config.BOIG_DEMO_WORLD === "1" && (await ensureDemoWorldQueued(db, { postsPerBrand: config.BOIG_DEMO_POSTS_PER_BRAND })))
-      log("BOIG Studio: first start: the demo world is being generated, imported and verbalized (see Admin → Runs)");
+      log("BOIG Studio: first start: the demo world is being generated, imported and verbalized (see Admin → Data)");
     // Two lanes, one job at a time each: background work (imports, training) and the marketers'
     // generations, so a generation never waits hours behind a training run.
     const lanes: Worker[] = options.worker

@@ -52,7 +52,7 @@ export function ImportProgress({ jobId, onDismiss }: { jobId: string; onDismiss:
             </div>
             <ProgressBar label="Import progress" fraction={data.progress} />
           </div>
-          {data.status === "failed" && <p role="alert" className="text-sm text-red-700">The import failed: {data.error ?? "see Admin → Runs for its log"}</p>}
+          {data.status === "failed" && <p role="alert" className="text-sm text-red-700">The import failed: {data.error ?? "see its log in the server output"}</p>}
           {data.status === "cancelled" && <p className="text-sm text-amber-700">The import was cancelled.</p>}
           {data.status === "succeeded" && (
             <>

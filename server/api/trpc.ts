@@ -9,6 +9,7 @@ import { ZodError } from "zod";
 import type { Db } from "../db/client";
 import type { Role } from "../db/schema";
 import { AppError, type AppErrorCode } from "../errors";
+import { refuseUnstorableText } from "../services/validation";
 
 export type SessionUser = { id: string; email: string; name: string; role: Role };
 export type Context = { db: Db; user: SessionUser | null };
@@ -61,7 +62,13 @@ const mapErrors = t.middleware(async ({ next }) => {
   return result;
 });
 
-const base = t.procedure.use(mapErrors);
+/** No input may carry text the database cannot store (U+0000, broken Unicode): BAD_REQUEST naming the field. */
+const refuseUnstorable = t.middleware(async ({ getRawInput, next }) => {
+  refuseUnstorableText(await getRawInput());
+  return next();
+});
+
+const base = t.procedure.use(mapErrors).use(refuseUnstorable);
 
 export const publicProcedure = base.meta({ access: "public" });
 

@@ -2,8 +2,8 @@
 import type { NextAuthOptions } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
 import { getDb } from "../db/client";
-import { verifyCredentials } from "../services/verifyCredentials";
 import { authSecret } from "./secret";
+import { authorizeSignIn, clientAddress } from "./signInThrottle";
 
 export function authOptions(): NextAuthOptions {
   return {
@@ -14,8 +14,9 @@ export function authOptions(): NextAuthOptions {
       CredentialsProvider({
         name: "Email and password",
         credentials: { email: { label: "Email", type: "email" }, password: { label: "Password", type: "password" } },
-        async authorize(credentials) {
-          const user = await verifyCredentials(await getDb(), credentials?.email, credentials?.password);
+        // Throttled per email + client address against password guessing (signInThrottle.ts).
+        async authorize(credentials, req) {
+          const user = await authorizeSignIn(await getDb(), credentials?.email, credentials?.password, clientAddress(req?.headers));
           return user ? { id: user.id, email: user.email, name: user.name } : null;
         },
       }),

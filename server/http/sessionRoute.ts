@@ -51,21 +51,25 @@ export function adminSessionRoute(req: Request, work: Work): Promise<Response> {
 export function assertSameSite(req: Request) {
   if (req.headers.get(CSRF_HEADER) === "1") return;
   const origin = req.headers.get("origin");
-  if (origin && origin !== "null") {
-    let host: string | null = null;
-    try {
-      host = new URL(origin).host;
-    } catch {
-      /* a malformed Origin is refused below */
-    }
-    const ours = new Set<string>([new URL(req.url).host]);
-    for (const header of ["host", "x-forwarded-host"]) {
-      const value = req.headers.get(header)?.split(",")[0]?.trim();
-      if (value) ours.add(value);
-    }
-    const publicUrl = env().NEXTAUTH_URL;
-    if (publicUrl) ours.add(new URL(publicUrl).host);
-    if (host && ours.has(host)) return;
-  }
+  if (origin && isOwnOrigin(req, origin)) return;
   throw forbidden(`Cross-site request refused: send the ${CSRF_HEADER}: 1 header from the app's own pages`);
+}
+
+/** Whether an Origin header names this app: the request's own host, its Host / X-Forwarded-Host, or NEXTAUTH_URL's. */
+export function isOwnOrigin(req: Request, origin: string): boolean {
+  if (origin === "null") return false;
+  let host: string | null = null;
+  try {
+    host = new URL(origin).host;
+  } catch {
+    return false; // a malformed Origin is nobody's
+  }
+  const ours = new Set<string>([new URL(req.url).host]);
+  for (const header of ["host", "x-forwarded-host"]) {
+    const value = req.headers.get(header)?.split(",")[0]?.trim();
+    if (value) ours.add(value);
+  }
+  const publicUrl = env().NEXTAUTH_URL;
+  if (publicUrl) ours.add(new URL(publicUrl).host);
+  return ours.has(host);
 }

@@ -1,14 +1,23 @@
 /**
  * Streams the raw records of posts.csv / posts.jsonl with their line numbers. Malformed
- * records (broken CSV quoting, invalid JSON) are yielded as errors, never abort the file.
+ * records (broken CSV quoting, a wrong number of values, invalid JSON) are yielded as errors
+ * naming the line the record starts on, and reading goes on with the next line: one bad row
+ * never costs the rows after it.
+ *
+ * Why CSV is read here and not with csv-parse: after a quoting error its skip_records_with_error
+ * mode stays "inside quotes" and swallows every later record of the file into one error (a single
+ * `"ab"c` cell cost all following rows; found by tests/unit/fuzz.importer.test.ts). RFC 4180 is
+ * small enough to read exactly, and this way each record's first line is known too.
  */
 import fs from "node:fs";
 import readline from "node:readline";
-import { parse } from "csv-parse";
 
 export type RawRecord =
   | { ok: true; line: number; values: Record<string, unknown> }
   | { ok: false; line: number; column: string; reason: string };
+
+/** The most a record's physical lines may hold while we look for the quote that closes a value. */
+export const MAX_CSV_RECORD_CHARS = 1024 * 1024;
 
 export async function readHeader(file: string): Promise<string[]> {
   if (file.endsWith(".jsonl")) {
@@ -47,24 +56,182 @@ async function* readJsonl(file: string): AsyncGenerator<RawRecord> {
   }
 }
 
-async function* readCsv(file: string): AsyncGenerator<RawRecord> {
-  const skipped: RawRecord[] = [];
-  const parser = fs.createReadStream(file).pipe(
-    parse({
-      columns: (header: string[]) => header.map((h) => h.trim()),
-      bom: true,
-      info: true,
-      skip_empty_lines: true,
-      relax_column_count: false,
-      skip_records_with_error: true,
-    }),
-  );
-  parser.on("skip", (err: Error & { lines?: number }) => {
-    skipped.push({ ok: false, line: err.lines ?? 0, column: "(row)", reason: err.message.replace(/^Invalid Record Length: /, "") });
-  });
-  for await (const { record, info } of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
-    while (skipped.length) yield skipped.shift()!;
-    yield { ok: true, line: info.lines, values: record };
+/** One line of the file and its own terminator (\n, \r\n or \r), so a quoted value keeps its exact line breaks. */
+type PhysicalLine = { body: string; eol: string; line: number; tooLong?: boolean };
+
+async function* physicalLines(file: string): AsyncGenerator<PhysicalLine> {
+  const eol = /\r\n|\r|\n/g;
+  let rest = "";
+  let line = 0;
+  let skippingLongLine = false;
+  for await (const chunk of fs.createReadStream(file, { encoding: "utf8" }) as AsyncIterable<string>) {
+    rest += line === 0 && rest === "" ? chunk.replace(/^\uFEFF/, "") : chunk;
+    let from = 0;
+    eol.lastIndex = 0;
+    for (let m = eol.exec(rest); m; m = eol.exec(rest)) {
+      if (m[0] === "\r" && m.index === rest.length - 1) break; // maybe the first half of \r\n: wait for more
+      if (skippingLongLine) skippingLongLine = false;
+      else yield { body: rest.slice(from, m.index), eol: m[0], line: ++line };
+      from = m.index + m[0].length;
+    }
+    rest = rest.slice(from);
+    // A "line" of megabytes without a break is not a post: report it once and drop it unread.
+    if (rest.length > MAX_CSV_RECORD_CHARS) {
+      if (!skippingLongLine) yield { body: "", eol: "", line: ++line, tooLong: true };
+      skippingLongLine = true;
+      rest = "";
+    }
   }
-  while (skipped.length) yield skipped.shift()!;
+  if (rest && !skippingLongLine) {
+    const cr = rest.endsWith("\r"); // the file's very last byte: a lone \r line break
+    yield { body: cr ? rest.slice(0, -1) : rest, eol: cr ? "\r" : "", line: ++line };
+  }
+}
+
+type Scanned =
+  | { kind: "record"; lines: number; values: string[] }
+  | { kind: "malformed"; lines: number; errorOnLine: number; reason: string }
+  | { kind: "unclosed"; reason: string };
+
+const PLAIN_RUN = /[^,"]+/y;
+const NEVER_CLOSED = 'has a quote (") that opens a quoted value which is never closed';
+
+/**
+ * Reads one CSV record from `lines` (RFC 4180: a value is plain, without quotes, or wholly in
+ * double quotes with "" for a quote inside; a quoted value may span lines). Where the record ends
+ * is decided by the quoting alone, so a malformed value — a quote inside a plain value, text after
+ * a closing quote — is read on leniently to the record's real end and then reported, instead of
+ * throwing the reader out of step with the lines after it.
+ * `more()` fetches the next line when a quoted value goes on over a line break.
+ */
+async function scanRecord(lines: PhysicalLine[], more: (n: number) => Promise<boolean>): Promise<Scanned> {
+  const values: string[] = [];
+  let value = "";
+  let state: "start" | "plain" | "quoted" | "closed" = "start";
+  // Set through fail() (a closure), so the cast keeps TypeScript from narrowing it to null.
+  let error = null as { onLine: number; reason: string } | null;
+  let chars = 0;
+  const fail = (onLine: number, reason: string) => (error ??= { onLine, reason });
+  for (let k = 0; ; k++) {
+    if (k > 0 && !(await more(k + 1))) return { kind: "unclosed", reason: error?.reason ?? NEVER_CLOSED };
+    const { body, eol, tooLong } = lines[k]!;
+    chars += body.length;
+    if (tooLong || chars > MAX_CSV_RECORD_CHARS) return { kind: "unclosed", reason: error?.reason ?? NEVER_CLOSED };
+    for (let i = 0; i < body.length; ) {
+      if (state === "quoted") {
+        const quote = body.indexOf('"', i);
+        if (quote < 0) {
+          value += body.slice(i);
+          i = body.length;
+        } else {
+          value += body.slice(i, quote);
+          state = "closed";
+          i = quote + 1;
+        }
+        continue;
+      }
+      const ch = body[i]!;
+      if (state === "closed" && ch === '"') {
+        value += '"'; // "" inside a quoted value
+        state = "quoted";
+        i++;
+      } else if (ch === ",") {
+        values.push(value);
+        value = "";
+        state = "start";
+        i++;
+      } else if (state === "start" && ch === '"') {
+        state = "quoted";
+        i++;
+      } else {
+        if (state === "closed")
+          fail(k, `value ${values.length + 1} is in double quotes but followed by ${JSON.stringify(ch)}, not a comma (write "" for a quote inside a quoted value)`);
+        else if (ch === '"') fail(k, `value ${values.length + 1} has a quote (") but is not in double quotes (quote the whole value and write the quote as "")`);
+        state = "plain";
+        // The rest of a plain value in one slice, up to the next comma or quote.
+        PLAIN_RUN.lastIndex = i + 1;
+        const run = PLAIN_RUN.exec(body);
+        const end = run ? PLAIN_RUN.lastIndex : i + 1;
+        value += body.slice(i, end);
+        i = end;
+      }
+    }
+    if (state === "quoted") {
+      value += eol; // the value goes on over the line break
+      continue;
+    }
+    values.push(value);
+    if (!error) return { kind: "record", lines: k + 1, values };
+    const { onLine, reason } = error;
+    return { kind: "malformed", lines: k + 1, errorOnLine: onLine, reason };
+  }
+}
+
+async function* readCsv(file: string): AsyncGenerator<RawRecord> {
+  const source = physicalLines(file);
+  const buffered: PhysicalLine[] = [];
+  let ended = false;
+  const have = async (n: number) => {
+    while (buffered.length < n && !ended) {
+      const next = await source.next();
+      if (next.done) ended = true;
+      else buffered.push(next.value);
+    }
+    return buffered.length >= n;
+  };
+  let header: string[] | null = null;
+
+  while (await have(1)) {
+    const first = buffered[0]!;
+    if (first.tooLong) {
+      buffered.shift();
+      yield { ok: false, line: first.line, column: "(row)", reason: `is longer than ${MAX_CSV_RECORD_CHARS} characters` };
+      continue;
+    }
+    if (first.body === "") {
+      buffered.shift(); // empty lines are not records
+      continue;
+    }
+    const scanned = await scanRecord(buffered, have);
+    let reason: string | null = null;
+    if (scanned.kind === "record") buffered.splice(0, scanned.lines);
+    else if (scanned.kind === "malformed" && scanned.errorOnLine === 0) {
+      // Wrong on its own first line, with quotes that balance: the record's extent is right, skip it.
+      buffered.splice(0, scanned.lines);
+      reason = scanned.reason;
+    } else {
+      // Never closed, or only wrong on a later line: most likely a quote on this line that was
+      // meant to be closed here. Read on from the next line, so the lines that quote took along
+      // are read again as records of their own.
+      buffered.shift();
+      reason =
+        scanned.kind === "unclosed"
+          ? scanned.reason
+          : `${scanned.reason} (read as one record from this line to line ${first.line + scanned.lines - 1}, because a quote on this line opens a value; check that it is closed)`;
+    }
+    if (reason !== null) {
+      if (header) {
+        yield { ok: false, line: first.line, column: "(row)", reason };
+        continue;
+      }
+      // Without a header no row can be read: say so once instead of a complaint per row.
+      yield { ok: false, line: first.line, column: "(header)", reason };
+      return;
+    }
+    const values = (scanned as { values: string[] }).values;
+    if (!header) {
+      header = values.map((h) => h.trim());
+      continue;
+    }
+    if (values.length !== header.length) {
+      yield {
+        ok: false,
+        line: first.line,
+        column: "(row)",
+        reason: `has ${values.length} value${values.length === 1 ? "" : "s"} but the header has ${header.length} columns (a value with a comma must be in double quotes)`,
+      };
+      continue;
+    }
+    yield { ok: true, line: first.line, values: Object.fromEntries(header.map((name, i) => [name, values[i]!])) };
+  }
 }

@@ -4,16 +4,26 @@
  */
 import { z } from "zod";
 import type { DatasetKind } from "../db/schema";
-
-const ISO_8601 = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+import { isIsoDateString, unstorableTextReason } from "../services/validation";
 
 const isoDate = z
   .string({ error: "is required" })
   .trim()
-  .refine((s) => ISO_8601.test(s) && !Number.isNaN(Date.parse(s)), {
+  .refine(isIsoDateString, {
     error: (issue) => `is not an ISO 8601 date (got ${JSON.stringify(issue.input)})`,
   })
   .transform((s) => new Date(s));
+
+/**
+ * PostgreSQL cannot store U+0000 (nor, in jsonb, an unpaired surrogate): one such character in a
+ * cell made the whole batch's insert fail and the import abort (found by
+ * tests/unit/fuzz.importer.test.ts). Refused per cell instead.
+ */
+const storableText = () =>
+  z.string({ error: "is required" }).check((ctx) => {
+    const reason = unstorableTextReason(ctx.value);
+    if (reason) ctx.issues.push({ code: "custom", message: reason, input: ctx.value });
+  });
 
 const count = z.preprocess(
   (v) => (typeof v === "string" && /^\s*-?\d+\s*$/.test(v) ? Number(v) : v),
@@ -26,11 +36,11 @@ const count = z.preprocess(
 
 const semicolonList = z.preprocess(
   (v) => (typeof v === "string" ? v.split(";") : v),
-  z.array(z.string().trim()).transform((items) => items.filter((s) => s.length > 0)),
+  z.array(storableText().trim()).transform((items) => items.filter((s) => s.length > 0)),
 );
 
 const requiredText = (max: number) =>
-  z.string({ error: "is required" }).trim().min(1, { error: "is required" }).max(max, { error: `is longer than ${max} characters` });
+  storableText().trim().min(1, { error: "is required" }).max(max, { error: `is longer than ${max} characters` });
 
 const media = semicolonList.pipe(z.array(z.string()).min(1, { error: "lists no image" }).max(10, { error: "lists more than 10 images" }));
 
@@ -52,7 +62,7 @@ export const socialRowSchema = z.object({
   post_id: requiredText(200),
   account: requiredText(200),
   posted_at: isoDate,
-  text: z.string().max(5000, { error: "is longer than 5000 characters" }).default(""),
+  text: storableText().max(5000, { error: "is longer than 5000 characters" }).default(""),
   keywords: semicolonList.optional().default([]),
   likes: count,
   media,
@@ -61,7 +71,7 @@ export const socialRowSchema = z.object({
 
 export const stockRowSchema = z.object({
   asset_id: requiredText(200),
-  caption: z.string().max(5000, { error: "is longer than 5000 characters" }).default(""),
+  caption: storableText().max(5000, { error: "is longer than 5000 characters" }).default(""),
   keywords: semicolonList.optional().default([]),
   released_at: isoDate,
   downloads: count,

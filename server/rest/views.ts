@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { badInput } from "../errors";
+import { isStorableDate } from "../services/validation";
 
 export const restImageUrl = (imageId: string) => `/api/v1/images/${imageId}`;
 export const restGenerationUrl = (generationId: string) => `/api/v1/generations/${generationId}`;
@@ -19,7 +20,7 @@ export type Cursor = { createdAt: Date; id: string };
 export const encodeCursor = (cursor: Cursor | null) =>
   cursor ? Buffer.from(JSON.stringify({ createdAt: cursor.createdAt.toISOString(), id: cursor.id })).toString("base64url") : null;
 
-const cursorShape = z.object({ createdAt: z.iso.datetime().transform((t) => new Date(t)), id: z.uuid() });
+const cursorShape = z.object({ createdAt: z.iso.datetime().transform((t) => new Date(t)).refine(isStorableDate), id: z.uuid() });
 
 /** The cursor a client sent back, checked here so a bad one is reported as `cursor`. */
 export function decodeCursor(text: string): Cursor {

@@ -32,11 +32,22 @@ export async function checkArtifactFiles(artifactDir: string): Promise<CheckedAr
   const manifest = await readManifest(dir);
   const manifestSha256 = createHash("sha256").update(await readFile(path.join(dir, "manifest.json"))).digest("hex");
   const files = Object.keys(manifest.files).sort();
+  const realDir = fs.realpathSync(dir);
   for (const name of files) {
     const file = path.resolve(dir, name);
     // A manifest naming ../something would make us hash (and later copy) files outside the artifact.
     if (!file.startsWith(dir + path.sep))
       throw modelInvalid(`${dir}/manifest.json lists ${name}, which is outside the artifact folder`, { artifactDir: dir, file: name });
+    // So would a listed file that is a symbolic link out of the folder (registering a run's
+    // artifact copies it with links dereferenced): the real path must stay inside too.
+    let real: string | null = null;
+    try {
+      real = fs.realpathSync(file);
+    } catch {
+      /* missing: reported as unreadable below */
+    }
+    if (real !== null && !real.startsWith(realDir + path.sep))
+      throw modelInvalid(`${dir}/manifest.json lists ${name}, which links outside the artifact folder`, { artifactDir: dir, file: name });
     let actual: { sha256: string; bytes: number };
     try {
       actual = await sha256File(file);

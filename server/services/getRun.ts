@@ -52,9 +52,13 @@ export async function getRun(db: Db, jobId: string, logLimit = 200) {
   return { ...summarize(job), metrics: readRunMetrics(runDir), grids, logs: logs.reverse() };
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /** A DDPO run's sample grid for one epoch: the name is checked, never joined blindly. */
 export async function readRunGrid(db: Db, jobId: string, file: string) {
   if (!GRID_FILE.test(file)) throw notFound("Grid");
+  // A malformed run id names no run: 404, not a failed uuid cast in the query (a 500).
+  if (!UUID.test(jobId)) throw notFound("Run");
   const [job] = await db.select({ id: jobs.id }).from(jobs).where(and(eq(jobs.id, jobId), eq(jobs.kind, "trainer.run")));
   if (!job) throw notFound("Run");
   const full = path.join(runDirFor(jobId), "grids", file);

@@ -9,13 +9,13 @@ import { eq } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { datasets, importReports, type DatasetKind } from "../db/schema";
 import { badInput, conflict } from "../errors";
-import { checkMedia, MAX_MEDIA_BYTES } from "../import/checkMedia";
+import { MAX_MEDIA_BYTES } from "../import/checkMedia";
 import { findImportSources, type ImportSource } from "../import/findSources";
 import { storeImage } from "../import/imageStore";
 import { readHeader, readRecords } from "../import/readRecords";
-import { detectKind, normalizeRow, REQUIRED_COLUMNS, socialRowSchema, stockRowSchema } from "../import/rowSchemas";
+import { detectKind, REQUIRED_COLUMNS } from "../import/rowSchemas";
 import { upsertPosts, type ReadyRow } from "../import/upsertPosts";
-import { precomputedVerbalization } from "../import/precomputedVerbalization";
+import { validateRow } from "../import/validateRow";
 import { assignBuckets } from "./assignBuckets";
 
 export type RowError = { line: number; column: string; reason: string };
@@ -62,14 +62,18 @@ async function importSource(
 ): Promise<ImportResult> {
   const header = await readHeader(source.file);
   const kind = detectKind(header);
-  if (!kind) throw badInput(`${source.file}: the header names neither post_id (social) nor asset_id (stock)`);
+  if (!kind)
+    throw badInput(
+      source.file.endsWith(".jsonl")
+        ? `${source.file}: no line is a JSON object with post_id (social) or asset_id (stock)`
+        : `${source.file}: the header names neither post_id (social) nor asset_id (stock)`,
+    );
   const missing = REQUIRED_COLUMNS[kind].filter((c) => !header.includes(c));
   if (missing.length && source.file.endsWith(".csv"))
     throw badInput(`${source.file}: missing column${missing.length > 1 ? "s" : ""} ${missing.join(", ")}`, { missing });
   const datasetId = await ensureDataset(db, source, kind);
-  const schema = kind === "social" ? socialRowSchema : stockRowSchema;
   const rootReal = fs.realpathSync(source.dir);
-  const totalLines = Math.max(1, fs.readFileSync(source.file, "utf8").split("\n").length - 1);
+  const totalLines = Math.max(1, countLineBreaks(source.file));
 
   const counts = { inserted: 0, updated: 0, unchanged: 0 };
   const errors: RowError[] = [];
@@ -78,7 +82,7 @@ async function importSource(
 
   const flush = async () => {
     if (pending.length === 0) return;
-    const ready = await prepareBatch(pending, kind, schema, rootReal, options.maxMediaBytes ?? MAX_MEDIA_BYTES, firstLineOf, errors);
+    const ready = await prepareBatch(pending, kind, rootReal, options.maxMediaBytes ?? MAX_MEDIA_BYTES, firstLineOf, errors);
     const c = await upsertPosts(db, datasetId, ready);
     counts.inserted += c.inserted;
     counts.updated += c.updated;
@@ -105,6 +109,25 @@ async function importSource(
   return { dataset: source.datasetName, datasetId, kind, file: source.file, ...counts, rejected: errors.length, errors, buckets, reportId: report!.id };
 }
 
+/**
+ * For the progress message only. Counted in chunks: reading the file as one string failed on
+ * files over V8's string limit (~512 MB) before a single row was imported.
+ */
+function countLineBreaks(file: string): number {
+  const fd = fs.openSync(file, "r");
+  const chunk = Buffer.alloc(1 << 20);
+  let count = 0;
+  try {
+    for (let read = fs.readSync(fd, chunk); read > 0; read = fs.readSync(fd, chunk)) {
+      const bytes = chunk.subarray(0, read);
+      for (let i = bytes.indexOf(10); i >= 0; i = bytes.indexOf(10, i + 1)) count++;
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+  return count;
+}
+
 async function ensureDataset(db: Db, source: ImportSource, kind: DatasetKind) {
   const [existing] = await db.select().from(datasets).where(eq(datasets.name, source.datasetName));
   if (existing) {
@@ -119,7 +142,6 @@ async function ensureDataset(db: Db, source: ImportSource, kind: DatasetKind) {
 async function prepareBatch(
   records: { line: number; values: Record<string, unknown> }[],
   kind: DatasetKind,
-  schema: typeof socialRowSchema | typeof stockRowSchema,
   rootReal: string,
   maxMediaBytes: number,
   firstLineOf: Map<string, number>,
@@ -127,26 +149,12 @@ async function prepareBatch(
 ): Promise<ReadyRow[]> {
   const prepared = await Promise.all(
     records.map(async ({ line, values }): Promise<ReadyRow | null> => {
-      const parsed = schema.safeParse(values);
-      if (!parsed.success) {
-        for (const issue of parsed.error.issues) errors.push({ line, column: String(issue.path[0] ?? "(row)"), reason: issue.message });
+      const valid = await validateRow(kind, values, rootReal, maxMediaBytes);
+      if (!valid.ok) {
+        for (const error of valid.errors) errors.push({ line, ...error });
         return null;
       }
-      const row = normalizeRow(kind, parsed.data);
-      const media = [];
-      for (const mediaPath of row.media) {
-        try {
-          media.push(await checkMedia(rootReal, mediaPath, maxMediaBytes));
-        } catch (err) {
-          errors.push({ line, column: "media", reason: (err as Error).message });
-          return null;
-        }
-      }
-      const verbalizations = row.verbalization === undefined ? [] : precomputedVerbalization(row.verbalization, media.length);
-      if (!Array.isArray(verbalizations)) {
-        errors.push({ line, column: "verbalization", reason: verbalizations.error });
-        return null;
-      }
+      const { row, media, verbalizations } = valid;
       const stored = await Promise.all(media.map(async (m) => ({ mediaPath: m.mediaPath, sha256: m.sha256, format: m.format, width: m.width, height: m.height, storedPath: await storeImage(m.bytes, m.sha256, m.format) })));
       const { media: _paths, verbalization, ...fields } = row;
       const contentHash = createHash("sha256")

@@ -9,14 +9,16 @@ import type { SessionUser } from "../api/trpc";
 import type { Db } from "../db/client";
 import { generationImages, generations, jobs, users } from "../db/schema";
 import { effectiveStatus, toImageView } from "./getGeneration";
-import { parseInput } from "./validation";
+import { isStorableDate, parseInput } from "./validation";
 
 export const listGenerationsInput = z.object({
   brand: z.string().trim().max(200).optional(),
   everyone: z.boolean().default(false),
   limit: z.number().int().min(1).max(100).default(20),
   /** The `nextCursor` of the previous page. */
-  cursor: z.object({ createdAt: z.coerce.date(), id: z.string().uuid() }).optional(),
+  cursor: z
+    .object({ createdAt: z.coerce.date().refine(isStorableDate, { error: "is not a time from a previous page's cursor" }), id: z.string().uuid() })
+    .optional(),
 });
 
 export async function listGenerations(db: Db, user: Pick<SessionUser, "id" | "role">, input: z.input<typeof listGenerationsInput>) {

@@ -8,13 +8,12 @@ import { z } from "zod";
 import { DATASET_KINDS, type Bucket, type DatasetKind } from "../db/schema";
 import { KPI_LABELS } from "../llm/instructions";
 import type { RewardPromptFields } from "../llm/reward";
-
-const ISO_8601 = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+import { isIsoDateString } from "./validation";
 
 export const isoDateString = z
   .string({ error: "is required" })
   .trim()
-  .refine((s) => ISO_8601.test(s) && !Number.isNaN(Date.parse(s)), {
+  .refine(isIsoDateString, {
     error: (issue) => `is not an ISO 8601 date such as 2024-03-15 (got ${JSON.stringify(issue.input)})`,
   });
 

@@ -1,3 +1,4 @@
+import zlib from "node:zlib";
 import jpeg from "jpeg-js";
 import { PNG } from "pngjs";
 import { badInput } from "../errors";
@@ -51,13 +52,55 @@ export function decodeImage(bytes: Uint8Array, limits: DecodeLimits = {}): Decod
       maxPixels,
     });
 
-  const rgba = format === "png" ? decodePngPixels(bytes) : decodeJpegPixels(bytes, maxPixels);
+  const rgba = format === "png" ? decodePngPixels(bytes, width, height) : decodeJpegPixels(bytes, maxPixels);
   if (rgba.length !== width * height * 4)
     throw badInput(`corrupt ${format.toUpperCase()}: decoded ${rgba.length} bytes for a ${width}×${height} image`, { reason: "corrupt", format });
   return { width, height, rgba, format };
 }
 
-function decodePngPixels(bytes: Uint8Array): Uint8Array {
+// Adam7 interlacing: each pass's first column and row, and its steps.
+const ADAM7 = [[0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2, 4], [1, 0, 2, 2], [0, 1, 1, 2]] as const;
+const PNG_CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
+
+/**
+ * pngjs caps the inflated size of a non-interlaced PNG at what its header declares, but inflates an
+ * interlaced one without any cap: a 300 KB file declaring 16×16 pixels made it allocate ~1 GB (and
+ * a 10 MB one could take the process down). Found by tests/unit/fuzz.decodeImage.test.ts. So for
+ * interlaced PNGs the image data is first inflated here with a ceiling of the size the header
+ * implies; anything else wrong with the stream is left for pngjs to report.
+ */
+function checkInterlacedPngSize(bytes: Uint8Array, width: number, height: number) {
+  const [depth, colorType, interlace] = [bytes[24]!, bytes[25]!, bytes[28]!];
+  const channels = PNG_CHANNELS[colorType];
+  if (interlace !== 1 || !channels) return;
+  let expected = 0;
+  for (const [x0, y0, dx, dy] of ADAM7) {
+    const passWidth = Math.ceil((width - x0) / dx);
+    const passHeight = Math.ceil((height - y0) / dy);
+    if (passWidth > 0 && passHeight > 0) expected += passHeight * (1 + Math.ceil((passWidth * channels * depth) / 8));
+  }
+  const data: Uint8Array[] = [];
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (let at = 8; at + 12 <= bytes.length; ) {
+    const length = view.getUint32(at);
+    const type = String.fromCharCode(...bytes.subarray(at + 4, at + 8));
+    if (type === "IEND" || at + 12 + length > bytes.length) break;
+    if (type === "IDAT") data.push(bytes.subarray(at + 8, at + 8 + length));
+    at += 12 + length;
+  }
+  try {
+    zlib.inflateSync(Buffer.concat(data), { maxOutputLength: expected + 1024 });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE")
+      throw badInput(`corrupt PNG: its image data inflates to more than the ${count(expected)} bytes its ${width}×${height} header implies`, {
+        reason: "corrupt",
+        format: "png",
+      });
+  }
+}
+
+function decodePngPixels(bytes: Uint8Array, width: number, height: number): Uint8Array {
+  checkInterlacedPngSize(bytes, width, height);
   try {
     // pngjs converts palette, grey and 16-bit images to 8-bit RGBA, and checks every chunk's CRC.
     const png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));

@@ -32,9 +32,9 @@ describe("first start prepares the demo data", () => {
     await page.getByRole("button", { name: "Sign in" }).click();
     await page.waitForURL(/\/generate$/);
     // Usable while the job runs: admin pages answer and list the job.
-    await page.goto(`${app.url}/admin/runs`);
-    await page.getByText("data.bootstrap").first().waitFor();
-    await shot("runs");
+    await page.goto(`${app.url}/admin/data`);
+    await page.getByText("Demo world (first start)").first().waitFor();
+    await shot("data");
     await page.goto(`${app.url}/insights`);
     await page.getByTestId("insights-summary").waitFor({ timeout: 150_000 });
     await page.getByRole("status", { name: "Demo data" }).waitFor({ state: "detached", timeout: 150_000 });
