@@ -12,7 +12,8 @@ const card = "rounded-xl border border-slate-200 bg-white p-5";
 /** `initialDataset`: a dataset name to open first (/insights?dataset=NAME, linked from Admin → Data). */
 export function DatasetInsights({ initialDataset }: { initialDataset?: string }) {
   const trpc = useTRPC();
-  const datasetsQuery = useQuery(trpc.data.datasets.queryOptions());
+  // Re-read every few seconds: during an import (the first-start demo data) datasets appear one by one.
+  const datasetsQuery = useQuery({ ...trpc.data.datasets.queryOptions(), refetchInterval: 5000 });
   const [datasetId, setDatasetId] = useState<string | null>(null);
   useEffect(() => {
     const list = datasetsQuery.data;

@@ -40,7 +40,9 @@ describe("first start prepares the demo data", () => {
     await page.getByRole("status", { name: "Demo data" }).waitFor({ state: "detached", timeout: 150_000 });
     const summary = await page.getByTestId("insights-summary").textContent();
     expect(summary).toMatch(/Posts\d+/);
-    expect(await page.getByRole("combobox", { name: "Dataset" }).locator("option").allTextContents()).toEqual(["demo/social (social)", "demo/stock (stock)"]);
+    await expect
+      .poll(() => page.getByRole("combobox", { name: "Dataset" }).locator("option").allTextContents(), { timeout: 30_000 })
+      .toEqual(["demo/social (social)", "demo/stock (stock)"]);
     await page.getByText("How likes are distributed").waitFor();
     expect(await page.locator(".recharts-bar-rectangle").count()).toBeGreaterThan(3);
     await shot("insights");
