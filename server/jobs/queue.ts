@@ -16,9 +16,19 @@ import type { JobRow } from "./types";
 export async function claimNextJob(db: Db, workerId: string, kinds: string[]): Promise<JobRow | null> {
   if (kinds.length === 0) return null;
   const kindList = sql.join(kinds.map((k) => sql`${k}`), sql`, `);
-  const rows = await queryRows<{ id: string }>(
-    db,
-    sql`with runnable as (
+  // Claims of one lane take turns (a transaction-scoped advisory lock), and the claim statement
+  // runs after the lock, so its snapshot sees the previous claim committed. Without it two workers
+  // claiming at once both saw user A as never served: one took A's first job, the other skipped it
+  // (SKIP LOCKED) and took A's second, while user B — also never served — waited (the load campaign
+  // caught it on PostgreSQL). The lock is held only for the claim statement itself. started_at is
+  // clock_timestamp(), the claim's own time: now() is the transaction's start, before the lock wait,
+  // and would misorder "served longest ago" between claims that waited for each other.
+  const lane = `claim:${[...kinds].sort().join(",")}`;
+  const rows = await db.transaction(async (tx) => {
+    await queryRows(tx as unknown as Db, sql`select pg_advisory_xact_lock(hashtext(${lane}))`);
+    return queryRows<{ id: string }>(
+      tx as unknown as Db,
+      sql`with runnable as (
           select id, created_by from jobs
           where status = 'queued' and run_after <= now() and kind in (${kindList})),
         served as (
@@ -28,7 +38,7 @@ export async function claimNextJob(db: Db, workerId: string, kinds: string[]): P
             and created_by in (select created_by from runnable)
           group by created_by)
         update jobs set status = 'running', attempts = attempts + 1, locked_by = ${workerId},
-          heartbeat_at = now(), started_at = now(), error = null
+          heartbeat_at = now(), started_at = clock_timestamp(), error = null
         where id = (
           select j.id from jobs j
           join runnable r on r.id = j.id
@@ -38,7 +48,8 @@ export async function claimNextJob(db: Db, workerId: string, kinds: string[]): P
           for update of j skip locked
           limit 1)
         returning id`,
-  );
+    );
+  });
   if (!rows[0]) return null;
   const [job] = await db.select().from(jobs).where(eq(jobs.id, rows[0].id));
   return job ?? null;
