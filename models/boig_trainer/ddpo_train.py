@@ -310,8 +310,11 @@ class DdpoTrainer:
         if metrics["eligible"] and (not self.best or metrics["held_out_reward"] > self.best["criterion"]):
             self.best = {"epoch": epoch, "criterion": metrics["held_out_reward"], "unet": {k: v.clone() for k, v in self.pipeline.unet.state_dict().items()}}
         self.epoch = epoch
-        path = self.save()
+        # The epoch line goes out before the checkpoint is written: a kill in between repeats the
+        # epoch on resume (the app keeps the last line per epoch), whereas the other order could
+        # lose the epoch from the app's metric history.
         self.emitter.emit("epoch", epoch=epoch, total=self.config.epochs, metrics={k: v for k, v in metrics.items() if k != "grid"}, grid=metrics["grid"], best_epoch=self.best.get("epoch"))
+        path = self.save()
         self.emitter.emit("checkpoint", step=epoch, path=str(path))
 
     def run(self) -> None:
