@@ -21,7 +21,11 @@ describe("boig CLI", () => {
     expect(result.status, result.stderr).toBe(0);
     const report = JSON.parse(result.stdout.trim().split("\n").at(-1)!);
     expect(report.machine.ortMatmulGflops).toBeGreaterThan(0);
-    const [llm, generate] = report.workloads;
+    const byName = (prefix: string) => report.workloads.find((w: { workload: string }) => w.workload.startsWith(prefix));
+    const llm = byName("BoigLLM: decode");
+    const generate = byName("generate ");
+    expect(byName("BoigLLM: decode").workload).toMatch(/KV cache$/);
+    expect(report.workloads.some((w: { workload: string }) => /^BoigLLM: decode \d+ tokens, TypeScript\/ONNX vs PyTorch$/.test(w.workload))).toBe(true);
     expect(llm.workload).toMatch(/^BoigLLM: decode \d+ tokens, KV cache$/);
     expect(llm.notes).toContain("identical greedy tokens with and without the cache");
     expect(generate.workload).toBe("generate 1 scored variants (end to end)");
