@@ -172,7 +172,7 @@ export function GenerateWorkspace() {
         </section>
 
         {data && (
-          <section aria-label="Variants" aria-busy={running} className={`${card} min-w-0`}>
+          <section aria-label="Variants" aria-busy={running} className={`${card} @container min-w-0`}>
             <div className="mb-3 flex flex-wrap items-center justify-between gap-3">
               <h2 className="font-medium">Variants</h2>
               <div className="flex items-center gap-3 text-sm">
@@ -206,7 +206,7 @@ export function GenerateWorkspace() {
             {data.error && data.status !== "succeeded" && (
               <p role="alert" className="mb-3 rounded-md bg-red-50 px-3 py-2 text-sm text-red-700">{data.error}</p>
             )}
-            <div className="grid grid-cols-2 gap-4 md:grid-cols-3 xl:grid-cols-4">
+            <div className="grid grid-cols-2 gap-4 @xl:grid-cols-3 @3xl:grid-cols-4">
               {Array.from({ length: data.variants }, (_, position) => {
                 const image = data.images.find((i) => i.position === position);
                 if (image) return <ScoredImageCard key={image.id} image={image} title={`Variant ${position + 1}`} kpiName={kpiName} />;
