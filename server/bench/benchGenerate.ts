@@ -24,19 +24,15 @@ import { scoreImages } from "../services/scoreImages";
 import { verbalizeForPrompt } from "../services/verbalizeForPrompt";
 import { verbalizeImages } from "../services/verbalizeImages";
 import { generateWorld } from "../world/generateWorld";
+import { median } from "./benchModels";
 
 export type Timing = { medianMs: number; runsMs: number[] };
 
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
 
 export async function benchGenerate(options: { variants: number; runs: number; log: (line: string) => void }) {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "boig-bench-generate-"));
   const savedDataDir = process.env.BOIG_DATA_DIR;
-  const savedLimits = { perMinute: process.env.BOIG_GENERATIONS_PER_MINUTE, active: process.env.BOIG_ACTIVE_GENERATIONS };
+  const savedPerMinute = process.env.BOIG_GENERATIONS_PER_MINUTE;
   process.env.BOIG_DATA_DIR = path.join(root, "data");
   process.env.BOIG_GENERATIONS_PER_MINUTE = "10000"; // the bench is one user asking repeatedly
   resetEnv();
@@ -102,7 +98,7 @@ export async function benchGenerate(options: { variants: number; runs: number; l
     await handle.close();
     const restore = (key: string, value: string | undefined) => (value === undefined ? delete process.env[key] : (process.env[key] = value));
     restore("BOIG_DATA_DIR", savedDataDir);
-    restore("BOIG_GENERATIONS_PER_MINUTE", savedLimits.perMinute);
+    restore("BOIG_GENERATIONS_PER_MINUTE", savedPerMinute);
     resetEnv();
     fs.rmSync(root, { recursive: true, force: true });
   }

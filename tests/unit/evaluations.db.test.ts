@@ -43,6 +43,7 @@ import { listModelVersions } from "@/server/services/listModelVersions";
 import { registerModelVersion } from "@/server/services/registerModelVersion";
 import { generateWorld } from "@/server/world/generateWorld";
 import { useTempDataDir } from "./tempDataDir";
+import { pollUntil } from "./pollUntil";
 
 const LLM = path.resolve("tests/fixtures/llm");
 const BOIGLLM = path.join(LLM, "boigllm-tiny");
@@ -51,15 +52,7 @@ const NOKPI = path.join(LLM, "boigllm-tiny-nokpi");
 const INSTRUCTIONS = path.join(LLM, "instructions");
 const SD = path.resolve("tests/fixtures/sd/boigsd-tiny");
 
-async function waitFor<T>(probe: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 150_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (ok(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out; last value: ${JSON.stringify(value).slice(0, 500)}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+const waitFor = <T>(probe: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 150_000) => pollUntil(probe, ok, timeoutMs);
 const finished = (e: { status: string }) => ["succeeded", "failed", "cancelled"].includes(e.status);
 
 describe(`evaluations (${testDbKind()})`, () => {

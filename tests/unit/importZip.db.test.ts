@@ -30,6 +30,7 @@ import { createUser } from "@/server/services/createUser";
 import { getJob } from "@/server/services/getJob";
 import { generateWorld } from "@/server/world/generateWorld";
 import { useTempDataDir } from "./tempDataDir";
+import { pollUntil } from "./pollUntil";
 
 const session = vi.hoisted(() => ({ user: null as SessionUser | null }));
 vi.mock("@/server/auth/currentUser", () => ({ getSessionUser: async () => session.user }));
@@ -61,15 +62,7 @@ function filesOf(dir: string, prefix: string): Zippable {
 /** Everything under a folder, as relative paths (to prove that nothing appeared). */
 const listTree = (dir: string) => (fs.existsSync(dir) ? (fs.readdirSync(dir, { recursive: true }) as string[]).sort() : []);
 
-async function waitFor<T>(probe: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (ok(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out; last value: ${JSON.stringify(value)}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+const waitFor = <T>(probe: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 90_000) => pollUntil(probe, ok, timeoutMs);
 
 describe(`import ZIP upload → job → report (${testDbKind()})`, () => {
   const temp = useTempDataDir("import-zip");

@@ -18,16 +18,9 @@ import { getRun, readRunGrid } from "@/server/services/getRun";
 import { launchTrainerRun, trainerArgs } from "@/server/services/launchTrainerRun";
 import { resumeTrainerRun } from "@/server/services/resumeTrainerRun";
 import { useTempDataDir } from "./tempDataDir";
+import { pollUntil } from "./pollUntil";
 
-async function waitFor<T>(probe: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (ok(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out; last value: ${JSON.stringify(value).slice(0, 500)}`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
-}
+const waitFor = <T>(probe: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 90_000) => pollUntil(probe, ok, timeoutMs);
 
 const trainerPids = (runDir: string) =>
   execFileSync("ps", ["-eo", "pid,args"], { encoding: "utf8" })

@@ -17,16 +17,9 @@ import { launchTrainerRun } from "@/server/services/launchTrainerRun";
 import { cancelJob } from "@/server/services/cancelJob";
 import { getJob } from "@/server/services/getJob";
 import { AppError } from "@/server/errors";
+import { pollUntil } from "./pollUntil";
 
-async function waitFor<T>(probe: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (ok(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out; last value: ${JSON.stringify(value)}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+const waitFor = <T>(probe: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 60_000) => pollUntil(probe, ok, timeoutMs);
 
 const trainerProcessesFor = (runDir: string) => {
   const out = execFileSync("ps", ["-eo", "args"], { encoding: "utf8" });
