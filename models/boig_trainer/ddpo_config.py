@@ -25,6 +25,7 @@ class DdpoConfig:
     epochs: int = 3  # outer epochs (sample, then train on those samples)
     inner_epochs: int = 1  # passes over one epoch's samples (ddpo-pytorch: 1)
     train_batch_size: int = 4  # samples per optimizer step (each over its selected timesteps)
+    timesteps_per_pass: int = 0  # PPO: selected timesteps per UNet pass (0 = all at once; fewer bounds memory on big models)
     timestep_fraction: float = 1.0  # share of each trajectory's timesteps trained on (a seeded random subset)
     clip_range: float = 1e-4  # PPO ratio clip; log-probs are per latent dim (ddpo-pytorch's scale), so ratios are near 1
     adv_clip_max: float = 5.0  # advantages clipped to +-this (SPEC §5)

@@ -196,6 +196,7 @@ class DdpoTrainer:
         repeats = max(1, config.sample_batch_size // config.prompts_per_batch)
         prompts: List[DdpoPrompt] = []
         parts: List[Samples] = []
+        pending = []  # one reward request per batch, scored by the server while the next batch samples
         self.pipeline.eval()
         for batch in range(config.batches_per_epoch):
             self.check_stop()
@@ -204,8 +205,11 @@ class DdpoTrainer:
             batch_prompts = [self.train[i] for i in picked for _ in range(repeats)][: config.sample_batch_size]
             prompts += batch_prompts
             parts.append(sample(self.pipeline, ids_tensor(batch_prompts), self.uncond, generator, config))
+            pending.append(self.bridge.submit_rewards(parts[-1].images, [p.fields for p in batch_prompts]))
         samples = Samples(*(torch.cat([getattr(p, name) for p in parts]) for name in ("latents", "log_probs", "images")))
-        scored = self.bridge.rewards(samples.images, [p.fields for p in prompts])
+        # A reward depends only on its own image and prompt (scoreTargets.ts), so per-batch requests
+        # give exactly the numbers one request for the whole epoch would.
+        scored = [reward for future in pending for reward in future.result()]
         return {"prompts": prompts, "samples": samples, "scored": scored}
 
     def ppo(self, epoch: int, prompts: List[DdpoPrompt], samples: Samples, advantages: torch.Tensor) -> Dict[str, float]:
@@ -229,26 +233,33 @@ class DdpoTrainer:
                 with torch.no_grad():
                     states = pipeline.text_encoder(torch.cat([self.uncond.expand(b, -1), ids_all[rows]]))  # [2b, L, D]
                 self.optimizer.zero_grad(set_to_none=True)
-                for j in range(train_steps):
-                    index = step_order[rows, j]  # [b] DDIM step index per row
-                    x = samples.latents[rows, index]  # [b, c, h, w]
-                    x_next = samples.latents[rows, index + 1]  # [b, c, h, w]
-                    t = timesteps[index]  # [b]
-                    prev_t = t - pipeline.config.train_timesteps // steps  # [b]; negative = final step (see sd_ddim)
-                    eps_uncond, eps_cond = pipeline.unet(torch.cat([x, x]), torch.cat([t, t]), states).chunk(2)  # each [b, c, h, w]
-                    eps = eps_uncond + config.guidance_scale * (eps_cond - eps_uncond)  # [b, c, h, w]
+                # All selected timesteps of the minibatch go through the UNet together (ddpo-pytorch loops
+                # one timestep per call): the same gradient, sum_j loss_j / S', in fewer, larger passes,
+                # which the CPU runs faster (docs/performance.md, DDPO). timesteps_per_pass bounds memory.
+                chunk = config.timesteps_per_pass or train_steps
+                for first in range(0, train_steps, chunk):
+                    js = min(chunk, train_steps - first)
+                    flat_rows = rows.repeat_interleave(js)  # [b*js] row of each (row, timestep) pair
+                    index = step_order[rows, first : first + js].reshape(-1)  # [b*js] DDIM step index per pair
+                    x = samples.latents[flat_rows, index]  # [b*js, c, h, w]
+                    x_next = samples.latents[flat_rows, index + 1]  # [b*js, c, h, w]
+                    t = timesteps[index]  # [b*js]
+                    prev_t = t - pipeline.config.train_timesteps // steps  # [b*js]; negative = final step (see sd_ddim)
+                    pair_states = torch.cat([states[:b].repeat_interleave(js, 0), states[b:].repeat_interleave(js, 0)])  # [2*b*js, L, D]
+                    eps_uncond, eps_cond = pipeline.unet(torch.cat([x, x]), torch.cat([t, t]), pair_states).chunk(2)  # each [b*js, c, h, w]
+                    eps = eps_uncond + config.guidance_scale * (eps_cond - eps_uncond)  # [b*js, c, h, w]
                     step = ddim_step_with_logprob(alphas, eps, t, prev_t, x, config.eta, prev_sample=x_next)
-                    log_prob = step.log_prob / dims  # [b]
-                    old = samples.log_probs[rows, index]  # [b]
-                    advantage = advantages[rows]  # [b]
-                    ratio = torch.exp(log_prob - old)  # [b]
+                    log_prob = (step.log_prob / dims).view(b, js)  # [b, js]
+                    old = samples.log_probs[flat_rows, index].view(b, js)  # [b, js]
+                    advantage = advantages[rows].unsqueeze(1)  # [b, 1]
+                    ratio = torch.exp(log_prob - old)  # [b, js]
                     unclipped = -advantage * ratio
                     clipped = -advantage * torch.clamp(ratio, 1.0 - config.clip_range, 1.0 + config.clip_range)
-                    loss = torch.maximum(unclipped, clipped).mean()
-                    (loss / train_steps).backward()
-                    stats["loss"].append(loss.item())
-                    stats["approx_kl"].append(0.5 * ((log_prob - old) ** 2).mean().item())
-                    stats["clipfrac"].append(((ratio - 1.0).abs() > config.clip_range).float().mean().item())
+                    per_timestep = torch.maximum(unclipped, clipped).mean(dim=0)  # [js] loss_j, the mean over the minibatch
+                    (per_timestep.sum() / train_steps).backward()
+                    stats["loss"].extend(per_timestep.tolist())
+                    stats["approx_kl"].extend((0.5 * ((log_prob - old) ** 2).mean(dim=0)).tolist())
+                    stats["clipfrac"].extend(((ratio - 1.0).abs() > config.clip_range).float().mean(dim=0).tolist())
                 norm = torch.nn.utils.clip_grad_norm_(self.trainable, config.grad_clip)
                 stats["grad_norm"].append(float(norm))
                 self.optimizer.step()
@@ -266,8 +277,14 @@ class DdpoTrainer:
         ]
         images = torch.cat([p.images for p in parts])  # [E, 3, H, W]
         fields = [p.fields for p in prompts]
-        scored = self.bridge.rewards(images, fields)
-        truth = self.bridge.true_kpis(images, fields)
+        scored_later, truth_later = self.bridge.submit_rewards(images, fields), self.bridge.submit_true_kpis(images, fields)
+        grid_generator = batch_generator(config.seed, GRID_STREAM, 0)  # the grid samples while the server scores
+        grid_prompts = [p for p in self.grid for _ in range(2)]
+        grid_images = torch.cat([
+            sample(self.pipeline, ids_tensor(grid_prompts[i : i + config.sample_batch_size]), self.uncond, grid_generator, config).images
+            for i in range(0, len(grid_prompts), config.sample_batch_size)
+        ])
+        scored, truth = scored_later.result(), truth_later.result()
         result: Dict[str, Any] = {
             "held_out_reward": float(reward_values(scored, config.reward_variant).mean()),
             "held_out_reward_calibrated": float(reward_values(scored, "calibrated").mean()),
@@ -279,12 +296,6 @@ class DdpoTrainer:
         fid = self.fid_like(images) if self.fid_like else None
         if fid is not None:
             result["held_out_fid_like"] = fid
-        grid_generator = batch_generator(config.seed, GRID_STREAM, 0)
-        grid_prompts = [p for p in self.grid for _ in range(2)]
-        grid_images = torch.cat([
-            sample(self.pipeline, ids_tensor(grid_prompts[i : i + config.sample_batch_size]), self.uncond, grid_generator, config).images
-            for i in range(0, len(grid_prompts), config.sample_batch_size)
-        ])
         grid_path = self.run_dir / "grids" / f"epoch-{epoch:03d}.png"
         save_grid(grid_images, 2, grid_path)
         result["grid"] = str(grid_path.relative_to(self.run_dir))
@@ -317,6 +328,28 @@ class DdpoTrainer:
         path = self.save()
         self.emitter.emit("checkpoint", step=epoch, path=str(path))
 
+    def train_epoch(self, epoch: int) -> Dict[str, Any]:
+        """Steps 1-4 of the header for one epoch: what `boig bench` times against the reference loop."""
+        config = self.config
+        started = time.monotonic()
+        rolled = self.rollout(epoch)
+        prompts, samples, scored = rolled["prompts"], rolled["samples"], rolled["scored"]
+        rewards = reward_values(scored, config.reward_variant)
+        advantages = np.clip(self.tracker.advantages([p.key for p in prompts], rewards), -config.adv_clip_max, config.adv_clip_max)
+        truth_later = self.bridge.submit_true_kpis(samples.images, [p.fields for p in prompts])  # logged only: runs beside PPO
+        sampled_seconds = time.monotonic() - started
+        ppo = self.ppo(epoch, prompts, samples, torch.tensor(advantages, dtype=torch.float32))
+        truth = truth_later.result()
+        return {
+            "reward_mean": float(rewards.mean()), "reward_std": float(rewards.std()),
+            "reward_calibrated_mean": float(reward_values(scored, "calibrated").mean()),
+            "reward_paper_mean": float(reward_values(scored, "paper").mean()),
+            "true_kpi_mean": float(np.mean(truth)),
+            "diversity": diversity(samples.images, [p.key for p in prompts]),
+            **ppo,
+            "sample_seconds": round(sampled_seconds, 1),
+        }
+
     def run(self) -> None:
         config = self.config
         if not self.history:  # epoch 0: the starting model, the reference of the collapse guard
@@ -327,24 +360,9 @@ class DdpoTrainer:
             self.check_stop()
             epoch = self.epoch + 1
             started = time.monotonic()
-            rolled = self.rollout(epoch)
-            prompts, samples, scored = rolled["prompts"], rolled["samples"], rolled["scored"]
-            rewards = reward_values(scored, config.reward_variant)
-            advantages = np.clip(self.tracker.advantages([p.key for p in prompts], rewards), -config.adv_clip_max, config.adv_clip_max)
-            truth = self.bridge.true_kpis(samples.images, [p.fields for p in prompts])
-            sampled_seconds = time.monotonic() - started
-            ppo = self.ppo(epoch, prompts, samples, torch.tensor(advantages, dtype=torch.float32))
-            metrics: Dict[str, Any] = {
-                "reward_mean": float(rewards.mean()), "reward_std": float(rewards.std()),
-                "reward_calibrated_mean": float(reward_values(scored, "calibrated").mean()),
-                "reward_paper_mean": float(reward_values(scored, "paper").mean()),
-                "true_kpi_mean": float(np.mean(truth)),
-                "diversity": diversity(samples.images, [p.key for p in prompts]),
-                **ppo,
-            }
+            metrics = self.train_epoch(epoch)
             metrics.update(self.held_out_check(epoch))
             metrics["seconds"] = round(time.monotonic() - started, 1)
-            metrics["sample_seconds"] = round(sampled_seconds, 1)
             self.record(epoch, metrics)
             self.emitter.emit(
                 "progress", step=epoch, total=config.epochs, loss=metrics["loss"],

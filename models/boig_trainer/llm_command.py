@@ -12,6 +12,7 @@ import torch
 
 from .llm_config import LlmTrainConfig, llm_preset
 from .config_overrides import apply_overrides
+from .errors import UsageError
 from .llm_data import load_instructions
 from .llm_export import export_llm, write_llm_manifest
 from .llm_model import parameter_count
@@ -23,7 +24,12 @@ from .train_loop import stop_requested_on_signals
 
 def config_for_run(args: argparse.Namespace, resume_state: Optional[Dict[str, Any]]) -> LlmTrainConfig:
     if resume_state is None:
-        return apply_overrides(llm_preset(args.preset or "tiny", seed=args.seed, steps=args.steps, variant=args.variant), args.set)
+        config = apply_overrides(llm_preset(args.preset or "tiny", seed=args.seed, steps=args.steps, variant=args.variant), args.set)
+        if config.kpi_contrast_weight > 0 and config.variant != "behavior":
+            raise UsageError(f"kpi_contrast_weight={config.kpi_contrast_weight} needs the behavior variant: the {config.variant} baseline has no KPI label to contrast")
+        if config.kpi_contrast_weight < 0:
+            raise UsageError("kpi_contrast_weight must be >= 0")
+        return config
     return resumed_config(LlmTrainConfig.from_dict(resume_state["config"]), args, resume_state, ("preset", "seed", "variant"))
 
 
@@ -45,7 +51,7 @@ def run_train_llm(args: argparse.Namespace, emitter: ProgressEmitter) -> None:
             file=sys.stderr, flush=True,
         )
         config = pin_data_and_start(config, data.snapshot, len(data.tokenizer), resume_state, stop.signal_name, emitter, run_dir, device)
-        result = train_llm(config, data.train, data.tokenizer.pad_id, run_dir, device, emitter, stop, resume_state)
+        result = train_llm(config, data.train, data.tokenizer, run_dir, device, emitter, stop, resume_state)
     train_seconds = time.monotonic() - started
     model = result.model.cpu().eval()
     evaluation = data.eval[: config.eval_examples] or data.train[: config.eval_examples]

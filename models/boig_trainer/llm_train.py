@@ -10,7 +10,9 @@ import torch.nn.functional as F
 
 from .llm_config import LlmTrainConfig
 from .llm_data import Encoded, batch_indices, collate
+from .llm_kpi_contrast import kpi_contrast_loss, target_log_likelihoods
 from .llm_model import BoigLM
+from .llm_tokenizer import Tokenizer
 from .progress import ProgressEmitter
 from .step_loop import run_steps
 from .stopping import StopRequest
@@ -41,15 +43,16 @@ def make_optimizer(model: BoigLM, config: LlmTrainConfig) -> torch.optim.Optimiz
     )
 
 
-def masked_loss(model: BoigLM, inputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+def masked_loss(model: BoigLM, inputs: torch.Tensor, targets: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+    """Mean next-token loss over target tokens, and the logits [B,L,V] it came from."""
     logits, _ = model(inputs)  # [B,L,V]
-    return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1), ignore_index=-100)
+    return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1), ignore_index=-100), logits
 
 
 def train_llm(
     config: LlmTrainConfig,
     train: List[Encoded],
-    pad_id: int,
+    tokenizer: Tokenizer,
     run_dir: Path,
     device: torch.device,
     emitter: ProgressEmitter,
@@ -59,6 +62,8 @@ def train_llm(
     torch.manual_seed(config.seed)
     model = BoigLM(config).to(device)
     optimizer = make_optimizer(model, config)
+    pad_id = tokenizer.pad_id
+    label_ids = {label: tokenizer.ids[label] for label in ("high", "low")} if config.kpi_contrast_weight > 0 else {}
 
     def train_step(step: int) -> Tuple[float, str]:
         for group in optimizer.param_groups:
@@ -66,11 +71,17 @@ def train_llm(
         batch = [train[i] for i in batch_indices(config.seed, step, config.batch_size, len(train))]
         inputs, targets = (t.to(device) for t in collate(batch, pad_id))
         optimizer.zero_grad(set_to_none=True)
-        loss = masked_loss(model, inputs, targets)
+        loss, logits = masked_loss(model, inputs, targets)
+        detail = ""
+        if config.kpi_contrast_weight > 0:
+            contrast, rows = kpi_contrast_loss(
+                model, batch, target_log_likelihoods(logits, targets), label_ids, tokenizer.ids["kpi"], pad_id)
+            detail = f" (tokens {loss.item():.4f}, kpi contrast {contrast.item():.4f} over {rows})"
+            loss = loss + config.kpi_contrast_weight * contrast
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
         optimizer.step()
-        return loss.item(), ""
+        return loss.item(), detail
 
     step, loss_value = run_steps(
         model=model, optimizer=optimizer, config=config, run_dir=run_dir, emitter=emitter, stop=stop,

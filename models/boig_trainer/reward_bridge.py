@@ -5,12 +5,18 @@ app serves; this way DDPO maximizes exactly the reward the app shows (SPEC §5).
 
 Images go as PNG bytes (base64) with their prompt fields (kind, brand, date, prompt, keywords);
 replies carry both reward variants, or the world's true KPI (op true_kpi, server started with
---world). A reply with ok=false raises TrainerError with the server's message."""
+--world). A reply with ok=false raises TrainerError with the server's message.
+
+Calls can overlap the trainer's own work: `submit_rewards` / `submit_true_kpis` return a Future, and
+one worker thread owns the pipe, so requests and replies stay in order (the server answers one
+request at a time) while PyTorch samples the next batch or runs PPO on this core and node scores on
+the other (as ddpo-pytorch scores rewards in an executor while it samples)."""
 import base64
 import io
 import json
 import os
 import subprocess
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence
@@ -66,6 +72,8 @@ class RewardBridge:
             raise TrainerError(f"cannot run node ({node!r}) for the reward server; set BOIG_NODE") from None
         self._next_id = 0
         self.timeout_s = timeout_s
+        # The only thread that touches the pipe (invariant: one request in flight, replies in order).
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reward-bridge")
         try:
             self.model = self.call("ping")["model"]  # fails fast on a missing or invalid BoigLLM
         except Exception:
@@ -76,6 +84,9 @@ class RewardBridge:
         return self.call_with(op, **({} if items is None else {"items": items}))
 
     def call_with(self, op: str, **fields: Any) -> Dict[str, Any]:
+        return self._worker.submit(self._exchange, op, fields).result()
+
+    def _exchange(self, op: str, fields: Dict[str, Any]) -> Dict[str, Any]:
         self._next_id += 1
         request: Dict[str, Any] = {"id": self._next_id, "op": op, **fields}
         assert self._process.stdin is not None and self._process.stdout is not None
@@ -96,12 +107,23 @@ class RewardBridge:
 
     def rewards(self, images: torch.Tensor, prompts: Sequence[PromptFields]) -> List[Dict[str, Any]]:
         """uint8 images [B, 3, S, S] with their prompts -> per image {paper, paperMean, calibrated, probabilityHigh, canonical}."""
-        items = [{**p.to_json(), "png": png_base64(image)} for image, p in zip(images, prompts)]
-        return self.call("reward", items)["rewards"]
+        return self.submit_rewards(images, prompts).result()
+
+    def submit_rewards(self, images: torch.Tensor, prompts: Sequence[PromptFields]) -> "Future[List[Dict[str, Any]]]":
+        """As `rewards`, without waiting: PNG encoding and scoring run beside the caller."""
+        images = images.clone()  # the caller may reuse its buffer before the worker encodes it
+        return self._worker.submit(lambda: self._exchange("reward", {"items": self._items(images, prompts)})["rewards"])
 
     def true_kpis(self, images: torch.Tensor, prompts: Sequence[PromptFields]) -> List[float]:
-        items = [{**p.to_json(), "png": png_base64(image)} for image, p in zip(images, prompts)]
-        return [float(k) for k in self.call("true_kpi", items)["kpis"]]
+        return self.submit_true_kpis(images, prompts).result()
+
+    def submit_true_kpis(self, images: torch.Tensor, prompts: Sequence[PromptFields]) -> "Future[List[float]]":
+        images = images.clone()
+        return self._worker.submit(lambda: [float(k) for k in self._exchange("true_kpi", {"items": self._items(images, prompts)})["kpis"]])
+
+    @staticmethod
+    def _items(images: torch.Tensor, prompts: Sequence[PromptFields]) -> List[Dict[str, Any]]:
+        return [{**p.to_json(), "png": png_base64(image)} for image, p in zip(images, list(prompts))]
 
     def set_reference(self, images: torch.Tensor) -> int:
         """uint8 [N, 3, S, S] real images: the FID-like reference of later fid_like calls."""
@@ -112,6 +134,7 @@ class RewardBridge:
         return float(self.call_with("fid_like", pngs=[png_base64(image) for image in images])["fidLike"])
 
     def close(self) -> None:
+        self._worker.shutdown(wait=True)
         if self._process.poll() is None:
             assert self._process.stdin is not None
             self._process.stdin.close()

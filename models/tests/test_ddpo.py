@@ -400,6 +400,34 @@ def test_ppo_clipped_objective_kl_and_clipfrac_on_a_hand_case(tmp_path):
     assert all(torch.equal(before[k], after[k]) for k in before)  # learning rate 0: nothing moved
 
 
+def test_ppo_with_all_timesteps_in_one_pass_equals_one_timestep_per_pass(tmp_path):
+    """The batched PPO pass (timesteps_per_pass 0) is an optimization, not another objective: over one
+    minibatch it accumulates the same gradient as a UNet call per timestep (ddpo-pytorch's loop), and
+    reports the same stats. (Learning rate 0: the gradients are compared, not Adam's steps, which
+    magnify float rounding in near-zero gradients.)"""
+    results = []
+    for per_pass in (0, 1):
+        config = ddpo_preset("tiny", timesteps_per_pass=per_pass, learning_rate=0.0, clip_range=0.2, train_batch_size=4, timestep_fraction=0.75)
+        pipeline = tiny_pipeline()
+        uncond = [2, 3] + [0] * (pipeline.config.max_tokens - 2)
+        prompts = [
+            DdpoPrompt(f"social/p{i}", PromptFields("social", "b", "2022-01-01T00:00:00Z", "x", ()), "high", tuple([2, 5 + i, 6, 3] + [0] * (pipeline.config.max_tokens - 4)))
+            for i in range(4)
+        ]
+        trainer = DdpoTrainer(config, pipeline, uncond, prompts, prompts, prompts, bridge=None, run_dir=tmp_path, emitter=None, stop=StopRequest())
+        drawn = sample(pipeline, torch.tensor([p.input_ids for p in prompts]), trainer.uncond, batch_generator(0, 99, 0), config)
+        old = drawn.log_probs - torch.tensor([0.3, -0.2, 0.1, 0.0])[:, None]
+        stats = trainer.ppo(1, prompts, Samples(drawn.latents, old, drawn.images), torch.tensor([1.0, -1.0, 0.5, 2.0]))
+        results.append((stats, {name: p.grad.clone() for name, p in pipeline.unet.named_parameters() if p.grad is not None}))
+    (batched_stats, batched), (single_stats, single) = results
+    assert batched.keys() == single.keys() and sum(float(g.abs().sum()) for g in batched.values()) > 0
+    for name in batched:
+        scale = float(single[name].abs().max())  # float32 sums in another order: equal to ~1e-5 of the tensor's scale
+        torch.testing.assert_close(batched[name], single[name], rtol=0, atol=1e-4 * scale + 1e-12)
+    for key in ("loss", "approx_kl", "clipfrac"):
+        assert batched_stats[key] == pytest.approx(single_stats[key], rel=1e-4, abs=1e-7)
+
+
 # ------------------------------------------------------------------------------------ LoRA
 
 
@@ -452,3 +480,30 @@ def test_merge_lora_gives_the_adapted_models_outputs_as_a_plain_unet():
     with torch.no_grad():
         merged = unet(x, t, context)
     torch.testing.assert_close(merged, adapted, rtol=1e-5, atol=1e-5)
+
+
+# ------------------------------------------------------------------------------------ bench
+
+
+def test_bench_times_our_epoch_beside_the_reference_loop(small_world, base_artifact):
+    """`boig bench`'s DDPO workload on the tiny preset: both sides run whole epochs against the same
+    reward server and report their seconds (one warm-up epoch each, then the timed ones)."""
+    done = subprocess.run(
+        [trainer_command()[0], "-m", "boig_trainer.bench_ddpo", "--init", str(base_artifact), "--data", str(small_world), "--boigllm", str(BOIGLLM), "--preset", "tiny", "--epochs", "1"],
+        cwd=MODELS_DIR, env=trainer_env(), capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    tiny = ddpo_preset("tiny")
+    assert result["samples_per_epoch"] == tiny.samples_per_epoch and result["ddim_steps"] == tiny.ddim_steps
+    assert len(result["ours_s"]) == 1 and len(result["reference_s"]) == 1
+    assert all(seconds > 0 for seconds in result["ours_s"] + result["reference_s"])
+    assert "reference epoch 2" in done.stderr and "ours epoch 2" in done.stderr
+
+
+def test_bench_refuses_a_missing_init(small_world, tmp_path):
+    done = subprocess.run(
+        [trainer_command()[0], "-m", "boig_trainer.bench_ddpo", "--init", str(tmp_path / "nope"), "--data", str(small_world), "--preset", "tiny"],
+        cwd=MODELS_DIR, env=trainer_env(), capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode != 0 and "nope" in done.stderr

@@ -24,7 +24,7 @@ import { parseCanonicalText } from "../verbalize/canonical";
 
 export type Workload = {
   workload: string;
-  unit: "ms" | "images/s";
+  unit: "ms" | "images/s" | "samples/s";
   ours: number;
   reference: number | null;
   referenceWhat: string;
@@ -52,9 +52,10 @@ async function timeRuns(runs: number, once: () => Promise<unknown>): Promise<num
   return times;
 }
 
-function python(args: string[]): Record<string, unknown> {
+/** Runs a trainer bench module (bench_reference by default) and returns the JSON object it prints last. */
+export function python(args: string[], module = "boig_trainer.bench_reference"): Record<string, unknown> {
   const { BOIG_PYTHON, repoRoot } = env();
-  const out = execFileSync(BOIG_PYTHON, ["-m", "boig_trainer.bench_reference", ...args], {
+  const out = execFileSync(BOIG_PYTHON, ["-m", module, ...args], {
     cwd: path.join(repoRoot, "models"),
     env: { ...process.env, PYTHONPATH: path.join(repoRoot, "models") },
     encoding: "utf8",

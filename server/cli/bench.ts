@@ -2,6 +2,7 @@ import os from "node:os";
 import type { Command } from "commander";
 import { z } from "zod";
 import { benchApi } from "../bench/benchApi";
+import { benchDdpo } from "../bench/benchDdpo";
 import { benchGenerate } from "../bench/benchGenerate";
 import { benchImport } from "../bench/benchImport";
 import { benchLlmDecode, benchRewardThroughput, benchSdSampling, measureOrtRate, type Workload } from "../bench/benchModels";
@@ -10,7 +11,7 @@ import { loadServedBoigLlm } from "../services/loadServedBoigLlm";
 import { loadServedBoigSd } from "../services/loadServedBoigSd";
 import { parseInput } from "../services/validation";
 
-const WORKLOADS = ["llm", "sd", "reward", "import", "generate", "api"] as const;
+const WORKLOADS = ["llm", "sd", "reward", "ddpo", "import", "generate", "api"] as const;
 const optionsSchema = z.object({
   runs: z.coerce.number().int().min(1).max(50).default(5),
   variants: z.coerce.number().int().min(1).max(8).default(4),
@@ -25,7 +26,6 @@ const optionsSchema = z.object({
  * `boig bench`: every workload timed side by side with its reference in one process run, medians
  * after a warm-up; ratio > 1 means ours is better; FLOP floor = the workload's FLOPs at the
  * measured onnxruntime MatMul rate of this CPU. Results and what bounds each: docs/performance.md.
- * Not built yet: DDPO epoch throughput vs a ddpo-pytorch-style loop.
  */
 export function registerBench(program: Command) {
   program
@@ -50,6 +50,10 @@ export function registerBench(program: Command) {
       if (want.has("sd")) {
         log("bench: BoigSD sampling (TypeScript/ONNX, then PyTorch eager)…");
         workloads.push(await benchSdSampling(await loadServedBoigSd(), opts.runs, rate, { variants: opts.variants, steps: DEFAULT_GENERATION.steps }));
+      }
+      if (want.has("ddpo")) {
+        log("bench: DDPO epochs (ours, then the ddpo-pytorch-style loop, alternating)…");
+        workloads.push(await benchDdpo(Math.min(opts.runs, 3)));
       }
       if (want.has("import") || want.has("reward")) {
         log("bench: import + verbalize…");

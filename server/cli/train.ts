@@ -5,6 +5,17 @@ import { launchTrainerRunInput, trainerArgs } from "../services/launchTrainerRun
 import { parseInput } from "../services/validation";
 import { createProgress } from "./progress";
 
+/** `--set key=value` pairs as launch settings: numbers where the value reads as one (validated by launchTrainerRunInput). */
+function settingsFromFlags(pairs: string[]): Record<string, number | string> {
+  return Object.fromEntries(
+    pairs.map((pair) => {
+      const at = pair.indexOf("=");
+      const [key, raw] = at > 0 ? [pair.slice(0, at), pair.slice(at + 1)] : [pair, ""];
+      return [key, raw.trim() !== "" && Number.isFinite(Number(raw)) ? Number(raw) : raw];
+    }),
+  );
+}
+
 /** `boig train <task>`: runs the Python trainer in the foreground with a progress bar. */
 export function registerTrain(program: Command) {
   program
@@ -25,6 +36,7 @@ export function registerTrain(program: Command) {
     .option("--reward-variant <name>", "ddpo: calibrated | paper (default calibrated)")
     .option("--lora-rank <n>", "ddpo: LoRA rank on the UNet (0 = full fine-tune, default)")
     .option("--boigllm <dir>", "ddpo: the BoigLLM artifact the reward uses (default: the served one)")
+    .option("--set <key=value...>", "override a preset setting (the Runs form's settings, e.g. learning_rate=3e-4, kpi_contrast_weight=1)")
     .action(async (task: string, opts) => {
       const json = program.opts().json as boolean;
       const run = parseInput(launchTrainerRunInput, {
@@ -41,6 +53,7 @@ export function registerTrain(program: Command) {
         ...(opts.rewardVariant !== undefined ? { rewardVariant: opts.rewardVariant } : {}),
         ...(opts.loraRank !== undefined ? { loraRank: Number(opts.loraRank) } : {}),
         ...(opts.boigllm !== undefined ? { boigllm: path.resolve(opts.boigllm) } : {}),
+        ...(opts.set !== undefined ? { settings: settingsFromFlags(opts.set as string[]) } : {}),
       });
       const outDir = path.resolve(opts.out);
       const args = trainerArgs(run, outDir, opts.resume);

@@ -16,7 +16,7 @@ export const DETECTOR_ARCHES = ["centernet", "dilated"] as const;
 export const TRAINER_SETTINGS = {
   tiny: ["learning_rate", "batch_size"],
   detector: ["learning_rate", "batch_size"],
-  llm: ["learning_rate", "batch_size"],
+  llm: ["learning_rate", "batch_size", "kpi_contrast_weight"],
   "sd-base": ["unet_learning_rate", "unet_batch_size"],
   "sd-sft": ["unet_learning_rate", "unet_batch_size"],
   ddpo: ["learning_rate", "sample_batch_size", "batches_per_epoch", "ddim_steps", "clip_range", "train_batch_size", "inner_epochs", "prompt_set"],
