@@ -1,4 +1,5 @@
-"""CLI: `python -m boig_trainer train tiny|detector|llm|sd-base|sd-sft|ddpo|clip --out RUN_DIR [...]`. stdout carries only JSON lines."""
+"""CLI: `python -m boig_trainer train tiny|detector|llm|sd-base|sd-sft|ddpo|clip --out RUN_DIR [...]`. stdout carries only JSON lines
+(under torchrun, rank 0's only: distributed.py)."""
 import argparse
 import sys
 import traceback
@@ -7,6 +8,7 @@ from typing import List, NoReturn, Optional
 from .clip_config import CLIP_PRESETS
 from .configs import TINY_PRESETS
 from .ddpo_config import DDPO_PRESETS, REWARD_VARIANTS
+from .distributed import OtherRankEmitter, launched_rank, leave_process_group, refuse_multi_process
 from .detector_config import ARCHES, DETECTOR_PRESETS
 from .llm_config import LLM_PRESETS, VARIANTS
 from .sd_config import BUCKETS, SD_PRESETS
@@ -55,9 +57,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Optional[List[str]] = None) -> int:
     emitter = claim_stdout_for_protocol()
+    if launched_rank() != 0:  # under torchrun one stream of protocol lines: rank 0's
+        emitter = OtherRankEmitter(launched_rank())
     die_with_parent()
     try:
         args = build_parser().parse_args(argv)
+        if args.model == "ddpo":
+            refuse_multi_process("ddpo", "its rollouts are scored by one `boig reward-server` subprocess, and its sampling and PPO updates are not split across processes")
+        if args.model == "clip":
+            refuse_multi_process("clip", "its contrastive loss needs every rank's embeddings as negatives, which is not implemented")
         if args.only_bucket is not None and args.model != "sd-base":
             raise UsageError("--only-bucket applies to `train sd-base` only")
         ddpo_only = {"--reward-variant": args.reward_variant, "--lora-rank": args.lora_rank, "--boigllm": args.boigllm}
@@ -118,6 +126,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         traceback.print_exc(file=sys.stderr)
         emitter.emit("error", message=f"{type(error).__name__}: {error}")
         return 1
+    finally:
+        leave_process_group()
 
 
 if __name__ == "__main__":

@@ -34,7 +34,7 @@ def run_train_detector(args: argparse.Namespace, emitter: ProgressEmitter) -> No
     setup = open_run(args)
     run_dir, device, resume_state = setup.run_dir, setup.device, setup.resume_state
     config = config_for_run(args, resume_state)
-    torch.set_num_threads(config.torch_threads)
+    torch.set_num_threads(setup.dist.threads(config.torch_threads))
 
     started = time.monotonic()
     # Signals are caught from here on: a SIGTERM while the renders load still ends in an error line.
@@ -61,7 +61,9 @@ def run_train_detector(args: argparse.Namespace, emitter: ProgressEmitter) -> No
             resumed_from_step=resume_state["step"] if resume_state else 0,
             device=str(device),
         )
-        result = train_detector(config, world.train, run_dir, device, emitter, stop, resume_state)
+        result = train_detector(config, world.train, run_dir, device, emitter, stop, resume_state, setup.dist)
+    if not setup.dist.is_main:  # under torchrun rank 0 calibrates, evaluates, exports and publishes; this rank is done
+        return
     train_seconds = time.monotonic() - started
     model = result.model.cpu()
     scale, bias = fit_score_calibration(model, world.calibration, batch_size=config.eval_batch_size, top_k=config.top_k, iou_threshold=config.iou_threshold)

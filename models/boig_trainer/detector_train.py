@@ -11,6 +11,7 @@ import torch.nn.functional as F
 from .detector_config import DetectorTrainConfig
 from .detector_data import SceneSet, centernet_targets, training_batch
 from .detector_model import build_detector
+from .distributed import SINGLE_PROCESS, Distributed
 from .progress import ProgressEmitter
 from .step_loop import run_steps
 from .stopping import StopRequest
@@ -70,6 +71,7 @@ def train_detector(
     emitter: ProgressEmitter,
     stop: StopRequest,
     resume_state: Optional[Dict[str, Any]] = None,
+    dist: Distributed = SINGLE_PROCESS,
 ) -> DetectorTrainResult:
     torch.manual_seed(config.seed)
     model = build_detector(config.arch, config.width, config.num_classes).to(device)
@@ -79,18 +81,23 @@ def train_detector(
         for group in optimizer.param_groups:
             group["lr"] = learning_rate(config, step)
         pixels, labels, boxes = training_batch(data, step, config.seed, config.batch_size, config.hflip_prob, config.channel_shuffle_prob)
+        # This rank's rows. Under torchrun the gradient mean over ranks matches one process only
+        # approximately: the losses are normalized by each rank's own object count, and BatchNorm
+        # normalizes with each rank's own batch statistics (as with DDP without SyncBatchNorm).
+        pixels, labels, boxes = dist.shard(pixels), dist.shard(labels), dist.shard(boxes)  # [B/W, 3, S, S], [B/W, K], [B/W, K, 4]
         targets = centernet_targets(labels, boxes, config.num_classes, config.grid_size, config.min_overlap)
         targets = {name: tensor.to(device) for name, tensor in targets.items()}
         optimizer.zero_grad(set_to_none=True)
         losses = detection_losses(config, model(pixels.to(device)), targets)  # pixels [B, 3, S, S]
         losses["loss"].backward()
+        dist.average_gradients(model)
         optimizer.step()
         parts = " ".join(f"{name} {losses[name].item():.4f}" for name in ("heatmap", "size", "offset"))
         return losses["loss"].item(), f" ({parts})"
 
     step, loss_value = run_steps(
         model=model, optimizer=optimizer, config=config, run_dir=run_dir, emitter=emitter, stop=stop,
-        resume_state=resume_state, train_step=train_step,
+        resume_state=resume_state, train_step=train_step, dist=dist,
     )
     return DetectorTrainResult(model=model, step=step, final_loss=loss_value)
 

@@ -38,7 +38,7 @@ def run_train_llm(args: argparse.Namespace, emitter: ProgressEmitter) -> None:
     setup = open_run(args)
     run_dir, device, resume_state = setup.run_dir, setup.device, setup.resume_state
     config = config_for_run(args, resume_state)
-    torch.set_num_threads(config.torch_threads)
+    torch.set_num_threads(setup.dist.threads(config.torch_threads))
 
     started = time.monotonic()
     with stop_requested_on_signals() as stop:
@@ -51,7 +51,9 @@ def run_train_llm(args: argparse.Namespace, emitter: ProgressEmitter) -> None:
             file=sys.stderr, flush=True,
         )
         config = pin_data_and_start(config, data.snapshot, len(data.tokenizer), resume_state, stop.signal_name, emitter, run_dir, device)
-        result = train_llm(config, data.train, data.tokenizer, run_dir, device, emitter, stop, resume_state)
+        result = train_llm(config, data.train, data.tokenizer, run_dir, device, emitter, stop, resume_state, setup.dist)
+    if not setup.dist.is_main:  # under torchrun rank 0 evaluates, exports and publishes; this rank is done
+        return
     train_seconds = time.monotonic() - started
     model = result.model.cpu().eval()
     evaluation = data.eval[: config.eval_examples] or data.train[: config.eval_examples]

@@ -72,12 +72,13 @@ def kpi_contrast_loss(
         rows.append(row)
     if not rows:
         return true_label_log_likelihood.new_zeros(()), 0
-    inputs, targets = collate(flipped, pad_id)  # [N,L-1] each
+    inputs, targets = (t.to(true_label_log_likelihood.device) for t in collate(flipped, pad_id))  # [N,L-1] each
     logits, _ = model(inputs)  # [N,L-1,V]
     flipped_log_likelihood = target_log_likelihoods(logits, targets)  # [N]
     true_part = true_label_log_likelihood[rows]  # [N]
     priors = [LOG_PRIOR[batch[r].record["kind"]] for r in rows]
-    true_prior = torch.tensor([p[batch[r].record["inputKpi"]] for p, r in zip(priors, rows)])  # [N]
-    flipped_prior = torch.tensor([p["low" if batch[r].record["inputKpi"] == "high" else "high"] for p, r in zip(priors, rows)])  # [N]
+    device = true_part.device
+    true_prior = torch.tensor([p[batch[r].record["inputKpi"]] for p, r in zip(priors, rows)], device=device)  # [N]
+    flipped_prior = torch.tensor([p["low" if batch[r].record["inputKpi"] == "high" else "high"] for p, r in zip(priors, rows)], device=device)  # [N]
     scores = torch.stack([true_part + true_prior, flipped_log_likelihood + flipped_prior], dim=1)  # [N,2]; column 0 = true label
-    return F.cross_entropy(scores, torch.zeros(len(rows), dtype=torch.int64)), len(rows)
+    return F.cross_entropy(scores, torch.zeros(len(rows), dtype=torch.int64, device=device)), len(rows)

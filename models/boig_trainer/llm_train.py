@@ -8,6 +8,7 @@ from typing import Any, Dict, List, Optional, Tuple
 import torch
 import torch.nn.functional as F
 
+from .distributed import SINGLE_PROCESS, Distributed
 from .llm_config import LlmTrainConfig
 from .llm_data import Encoded, batch_indices, collate
 from .llm_kpi_contrast import kpi_contrast_loss, target_log_likelihoods
@@ -58,6 +59,7 @@ def train_llm(
     emitter: ProgressEmitter,
     stop: StopRequest,
     resume_state: Optional[Dict[str, Any]] = None,
+    dist: Distributed = SINGLE_PROCESS,
 ) -> LlmTrainResult:
     torch.manual_seed(config.seed)
     model = BoigLM(config).to(device)
@@ -68,24 +70,31 @@ def train_llm(
     def train_step(step: int) -> Tuple[float, str]:
         for group in optimizer.param_groups:
             group["lr"] = learning_rate(config, step)
-        batch = [train[i] for i in batch_indices(config.seed, step, config.batch_size, len(train))]
+        batch = [train[i] for i in dist.shard(batch_indices(config.seed, step, config.batch_size, len(train)))]  # this rank's examples
         inputs, targets = (t.to(device) for t in collate(batch, pad_id))
         optimizer.zero_grad(set_to_none=True)
         loss, logits = masked_loss(model, inputs, targets)
-        detail = ""
+        contrast, rows, detail = None, 0, ""
         if config.kpi_contrast_weight > 0:
             contrast, rows = kpi_contrast_loss(
                 model, batch, target_log_likelihoods(logits, targets), label_ids, tokenizer.ids["kpi"], pad_id)
-            detail = f" (tokens {loss.item():.4f}, kpi contrast {contrast.item():.4f} over {rows})"
-            loss = loss + config.kpi_contrast_weight * contrast
+            detail = f" (tokens {loss.item():.4f}, kpi contrast {contrast.item():.4f} over {rows})"  # under torchrun: rank 0's rows
+        # Both terms are means over this rank's target tokens / contrast rows. Weighted by their share of
+        # the global batch's, the gradient mean over ranks is the single-process gradient (alone: x 1.0).
+        tokens = int((targets != -100).sum())
+        global_tokens, global_rows = dist.sum_counts(tokens, rows)
+        loss = loss * dist.share(tokens, global_tokens)
+        if contrast is not None:
+            loss = loss + config.kpi_contrast_weight * contrast * dist.share(rows, global_rows)
         loss.backward()
+        dist.average_gradients(model)
         torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
         optimizer.step()
         return loss.item(), detail
 
     step, loss_value = run_steps(
         model=model, optimizer=optimizer, config=config, run_dir=run_dir, emitter=emitter, stop=stop,
-        resume_state=resume_state, train_step=train_step,
+        resume_state=resume_state, train_step=train_step, dist=dist,
     )
     return LlmTrainResult(model=model, step=step, final_loss=loss_value)
 

@@ -12,6 +12,7 @@ import torch
 
 from .checkpoint import checkpoint_path, load_checkpoint
 from .config_overrides import refuse_on_resume
+from .distributed import SINGLE_PROCESS, Distributed, join_process_group
 from .errors import TrainingStopped, UsageError
 
 Config = TypeVar("Config")
@@ -22,6 +23,7 @@ class RunSetup:
     run_dir: Path
     device: torch.device
     resume_state: Optional[Dict[str, Any]]  # None: a fresh run
+    dist: Distributed = SINGLE_PROCESS  # under torchrun: this rank; rank 0 alone writes to run_dir
 
 
 def resolve_device(name: str) -> torch.device:
@@ -41,16 +43,18 @@ def require_data_dir(args: argparse.Namespace, command: str, hint: str) -> Path:
 
 def open_run(args: argparse.Namespace) -> RunSetup:
     """Invariant: a fresh run never overwrites a checkpoint; --resume without one starts at step 0
-    (so a retried job can always pass --resume)."""
+    (so a retried job can always pass --resume). Under torchrun every rank joins the process group
+    here and loads the same checkpoint; none writes to run_dir before the first step's collectives,
+    so all of them see the same files."""
     run_dir = Path(args.out).resolve()
-    device = resolve_device(args.device)
+    dist, device = join_process_group(resolve_device(args.device))
     run_dir.mkdir(parents=True, exist_ok=True)
     if not args.resume and checkpoint_path(run_dir).exists():
         raise UsageError(f"{run_dir} already holds a checkpoint; pass --resume or choose another --out")
     resume_state = load_checkpoint(run_dir, device) if args.resume else None
     if args.resume and resume_state is None:
         print(f"no checkpoint in {run_dir}; starting from step 0", file=sys.stderr, flush=True)
-    return RunSetup(run_dir, device, resume_state)
+    return RunSetup(run_dir, device, resume_state, dist)
 
 
 def resumed_config(stored: Config, args: argparse.Namespace, resume_state: Dict[str, Any], pinned: Sequence[str]) -> Config:

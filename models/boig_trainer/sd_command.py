@@ -89,7 +89,7 @@ def train_and_publish(
     extra: Optional[Dict[str, Any]] = None,
 ) -> None:
     run_dir, device, resume_state = setup.run_dir, setup.device, setup.resume_state
-    torch.set_num_threads(config.torch_threads)
+    torch.set_num_threads(setup.dist.threads(config.torch_threads))
 
     started = time.monotonic()
     with stop_requested_on_signals() as stop:
@@ -101,7 +101,9 @@ def train_and_publish(
         )
         config = pin_data_and_start(config, data.snapshot, len(data.tokenizer), resume_state, stop.signal_name, emitter, run_dir, device)
         empty_ids = empty_prompt_ids(data.tokenizer, config.max_tokens)
-        result = train_sd(config, data.train, empty_ids, data.tokenizer.pad_id, run_dir, device, emitter, stop, resume_state, initial)
+        result = train_sd(config, data.train, empty_ids, data.tokenizer.pad_id, run_dir, device, emitter, stop, resume_state, initial, setup.dist)
+    if not setup.dist.is_main:  # under torchrun rank 0 evaluates, exports and publishes; this rank is done
+        return
     train_seconds = time.monotonic() - started
     pipeline = result.pipeline.cpu().eval()
     evaluation = data.eval if len(data.eval) else data.train

@@ -17,6 +17,7 @@ from typing import Any, Dict, List, Optional, Tuple
 import torch
 import torch.nn.functional as F
 
+from .distributed import SINGLE_PROCESS, Distributed
 from .progress import ProgressEmitter
 from .sd_config import SdTrainConfig
 from .sd_data import EVAL_STREAM, UNET_STREAM, VAE_STREAM, ImageSet, to_signed, training_batch
@@ -114,6 +115,7 @@ def train_sd(
     stop: StopRequest,
     resume_state: Optional[Dict[str, Any]] = None,
     initial: Optional[SdPipeline] = None,
+    dist: Distributed = SINGLE_PROCESS,
 ) -> SdTrainResult:
     """`initial`: start from these weights (a fine-tune, e.g. the SFT baseline from the base model;
     its latent scale is kept) instead of a fresh init. A resumed run loads its checkpoint either way."""
@@ -127,9 +129,11 @@ def train_sd(
 
     def vae_step(step: int) -> Tuple[float, str]:
         pixels, _, generator = training_batch(train, config.seed, VAE_STREAM, step, config.vae_batch_size)
-        noise = torch.randn((pixels.shape[0], *latent_shape), generator=generator)  # [B, c, h, w]
+        noise = torch.randn((pixels.shape[0], *latent_shape), generator=generator)  # [B, c, h, w] drawn for the global batch
+        pixels, noise = dist.shard(pixels), dist.shard(noise)  # [B/W, ...]: this rank's rows (equal shards: mean losses stay exact)
         loss, mse, kl = vae_loss(pipeline.vae, pixels.to(device), noise.to(device), config.vae_kl_weight)
         loss.backward()
+        dist.average_gradients(pipeline)
         torch.nn.utils.clip_grad_norm_(pipeline.vae_parameters(), config.grad_clip)
         return loss.item(), f" (vae: mse {mse.item():.4f} kl {kl.item():.3f})"
 
@@ -138,7 +142,7 @@ def train_sd(
             pipeline.eval()
             pipeline.latent_scale.fill_(compute_latent_scale(pipeline, train, config))
             pipeline.train()
-        batch = unet_batch(train, config, step, empty)
+        batch = {name: dist.shard(rows) for name, rows in unet_batch(train, config, step, empty).items()}  # this rank's rows [B/W, ...]
         pixels, ids, posterior_noise, noise, timestep = (batch[k].to(device) for k in ("pixels", "input_ids", "posterior_noise", "noise", "timestep"))
         with torch.no_grad():
             mean, logvar = pipeline.vae.encode(pixels)  # [B, c, h, w]
@@ -147,6 +151,7 @@ def train_sd(
         predicted = pipeline.unet(noisy, timestep, pipeline.text_encoder(ids))  # [B, c, h, w]
         loss = F.mse_loss(predicted, noise)
         loss.backward()
+        dist.average_gradients(pipeline)
         torch.nn.utils.clip_grad_norm_(pipeline.denoiser_parameters(), config.grad_clip)
         return loss.item(), f" (unet, latent scale {pipeline.latent_scale.item():.4f})"
 
@@ -162,7 +167,7 @@ def train_sd(
 
     step, loss_value = run_steps(
         model=pipeline, optimizer=optimizer, config=config, run_dir=run_dir, emitter=emitter, stop=stop,
-        resume_state=resume_state, train_step=train_step,
+        resume_state=resume_state, train_step=train_step, dist=dist,
     )
     if pipeline.latent_scale.item() == 0.0:  # a run that ended inside the VAE stage still exports a usable scale
         pipeline.eval()

@@ -25,7 +25,7 @@ def run_train_tiny(args: argparse.Namespace, emitter: ProgressEmitter) -> None:
     setup = open_run(args)
     run_dir, device, resume_state = setup.run_dir, setup.device, setup.resume_state
     config = config_for_run(args, resume_state)
-    torch.set_num_threads(config.torch_threads)
+    torch.set_num_threads(setup.dist.threads(config.torch_threads))
     emitter.emit(
         "start",
         run_dir=str(run_dir),
@@ -36,7 +36,9 @@ def run_train_tiny(args: argparse.Namespace, emitter: ProgressEmitter) -> None:
     )
 
     with stop_requested_on_signals() as stop:
-        result = train_color_stats(config, run_dir, device, emitter, stop, resume_state)
+        result = train_color_stats(config, run_dir, device, emitter, stop, resume_state, setup.dist)
+    if not setup.dist.is_main:  # under torchrun rank 0 exports and publishes; this rank is done
+        return
     metrics = {"final_loss": result.final_loss, "eval_mae": result.eval_mae}
 
     staging_dir = run_dir / "artifact.partial"

@@ -7,6 +7,7 @@ import torch
 import torch.nn.functional as F
 
 from .configs import TinyTrainConfig
+from .distributed import SINGLE_PROCESS, Distributed
 from .progress import ProgressEmitter
 from .step_loop import run_steps
 from .stopping import StopRequest, stop_requested_on_signals  # noqa: F401 (re-exported for the commands)
@@ -29,6 +30,7 @@ def train_color_stats(
     emitter: ProgressEmitter,
     stop: StopRequest,
     resume_state: Optional[Dict[str, Any]] = None,
+    dist: Distributed = SINGLE_PROCESS,
 ) -> TrainResult:
     torch.manual_seed(config.seed)
     model = ColorStatsNet(config.hidden_channels).to(device)
@@ -36,17 +38,18 @@ def train_color_stats(
 
     def train_step(step: int) -> Tuple[float, str]:
         generator = batch_generator(config.seed, TRAIN_STREAM, step)
-        pixels, target = color_block_batch(config.batch_size, config.image_size, config.blocks_per_image, generator)
-        pixels, target = pixels.to(device), target.to(device)  # [B, 3, S, S], [B, 3]
+        pixels, target = color_block_batch(config.batch_size, config.image_size, config.blocks_per_image, generator)  # the global batch
+        pixels, target = dist.shard(pixels).to(device), dist.shard(target).to(device)  # [B/W, 3, S, S], [B/W, 3]: this rank's rows
         optimizer.zero_grad(set_to_none=True)
-        loss = F.mse_loss(model(pixels), target)  # scalar
+        loss = F.mse_loss(model(pixels), target)  # scalar; equal shards, so the mean over ranks is the global mean
         loss.backward()
+        dist.average_gradients(model)
         optimizer.step()
         return loss.item(), ""
 
     step, loss_value = run_steps(
         model=model, optimizer=optimizer, config=config, run_dir=run_dir, emitter=emitter, stop=stop,
-        resume_state=resume_state, train_step=train_step, loss_format=".6f",
+        resume_state=resume_state, train_step=train_step, loss_format=".6f", dist=dist,
     )
     return TrainResult(model=model, step=step, final_loss=loss_value, eval_mae=evaluate_mae(model, config, device))
 
