@@ -23,6 +23,11 @@ type RunKind = (typeof RUN_KINDS)[number];
 /** Form fields → trainer settings (`--set`), by task (server/services/launchTrainerRun.ts TRAINER_SETTINGS). */
 const NUMBER_SETTINGS: Record<string, { key: string; label: string; step: string; hint: string }[]> = {
   common: [{ key: "learning_rate", label: "Learning rate", step: "any", hint: "preset default when empty" }, { key: "batch_size", label: "Batch size", step: "1", hint: "" }],
+  llmBehavior: [
+    { key: "learning_rate", label: "Learning rate", step: "any", hint: "preset default when empty" },
+    { key: "batch_size", label: "Batch size", step: "1", hint: "" },
+    { key: "kpi_contrast_weight", label: "KPI-contrast weight", step: "any", hint: "teaches the reward high vs low (docs/boigllm.md); empty = off" },
+  ],
   sd: [{ key: "unet_learning_rate", label: "UNet learning rate", step: "any", hint: "" }, { key: "unet_batch_size", label: "UNet batch size", step: "1", hint: "" }],
   ddpo: [
     { key: "learning_rate", label: "Learning rate", step: "any", hint: "" },
@@ -33,7 +38,11 @@ const NUMBER_SETTINGS: Record<string, { key: string; label: string; step: string
     { key: "train_batch_size", label: "Train batch size", step: "1", hint: "" },
   ],
 };
-const settingsFor = (kind: RunKind) => (kind.task === "ddpo" ? NUMBER_SETTINGS.ddpo! : kind.task.startsWith("sd-") ? NUMBER_SETTINGS.sd! : NUMBER_SETTINGS.common!);
+const settingsFor = (kind: RunKind) =>
+  kind.task === "ddpo" ? NUMBER_SETTINGS.ddpo!
+  : kind.task.startsWith("sd-") ? NUMBER_SETTINGS.sd!
+  : kind.value === "llm-behavior" ? NUMBER_SETTINGS.llmBehavior!
+  : NUMBER_SETTINGS.common!;
 
 export function LaunchRunForm() {
   const trpc = useTRPC();

@@ -365,21 +365,26 @@ def tiny_pipeline(seed: int = 0) -> SdPipeline:
     return pipeline
 
 
-def test_ppo_clipped_objective_kl_and_clipfrac_on_a_hand_case(tmp_path):
-    """Old log-probabilities are set to the current ones minus known deltas, so each row's ratio is
-    exp(delta); with one minibatch and a zero learning rate, the reported loss, approx_kl and
-    clipfrac are exactly the clipped objective's values for these ratios and advantages."""
-    clip = 0.2
-    config = ddpo_preset("tiny", clip_range=clip, learning_rate=0.0, weight_decay=0.0, train_batch_size=4, timestep_fraction=1.0)
+def ppo_case(config, run_dir: Path):
+    """A tiny pipeline, 4 prompts, a trainer without a reward server, and one drawn batch of samples."""
     pipeline = tiny_pipeline()
     uncond = [2, 3] + [0] * (pipeline.config.max_tokens - 2)
     prompts = [
         DdpoPrompt(f"social/p{i}", PromptFields("social", "b", "2022-01-01T00:00:00Z", "x", ()), "high", tuple([2, 5 + i, 6, 3] + [0] * (pipeline.config.max_tokens - 4)))
         for i in range(4)
     ]
-    trainer = DdpoTrainer(config, pipeline, uncond, prompts, prompts, prompts, bridge=None, run_dir=tmp_path, emitter=None, stop=StopRequest())
-    ids = torch.tensor([p.input_ids for p in prompts])
-    drawn = sample(pipeline, ids, trainer.uncond, batch_generator(0, 99, 0), config)
+    trainer = DdpoTrainer(config, pipeline, uncond, prompts, prompts, prompts, bridge=None, run_dir=run_dir, emitter=None, stop=StopRequest())
+    drawn = sample(pipeline, torch.tensor([p.input_ids for p in prompts]), trainer.uncond, batch_generator(0, 99, 0), config)
+    return pipeline, prompts, trainer, drawn
+
+
+def test_ppo_clipped_objective_kl_and_clipfrac_on_a_hand_case(tmp_path):
+    """Old log-probabilities are set to the current ones minus known deltas, so each row's ratio is
+    exp(delta); with one minibatch and a zero learning rate, the reported loss, approx_kl and
+    clipfrac are exactly the clipped objective's values for these ratios and advantages."""
+    clip = 0.2
+    config = ddpo_preset("tiny", clip_range=clip, learning_rate=0.0, weight_decay=0.0, train_batch_size=4, timestep_fraction=1.0)
+    pipeline, prompts, trainer, drawn = ppo_case(config, tmp_path)
     deltas = torch.tensor([0.5, -0.5, 0.5, 0.05])  # log r per row, the same at every timestep
     advantages = torch.tensor([1.0, 1.0, -1.0, 2.0])
     old = drawn.log_probs - deltas[:, None]
@@ -408,14 +413,7 @@ def test_ppo_with_all_timesteps_in_one_pass_equals_one_timestep_per_pass(tmp_pat
     results = []
     for per_pass in (0, 1):
         config = ddpo_preset("tiny", timesteps_per_pass=per_pass, learning_rate=0.0, clip_range=0.2, train_batch_size=4, timestep_fraction=0.75)
-        pipeline = tiny_pipeline()
-        uncond = [2, 3] + [0] * (pipeline.config.max_tokens - 2)
-        prompts = [
-            DdpoPrompt(f"social/p{i}", PromptFields("social", "b", "2022-01-01T00:00:00Z", "x", ()), "high", tuple([2, 5 + i, 6, 3] + [0] * (pipeline.config.max_tokens - 4)))
-            for i in range(4)
-        ]
-        trainer = DdpoTrainer(config, pipeline, uncond, prompts, prompts, prompts, bridge=None, run_dir=tmp_path, emitter=None, stop=StopRequest())
-        drawn = sample(pipeline, torch.tensor([p.input_ids for p in prompts]), trainer.uncond, batch_generator(0, 99, 0), config)
+        pipeline, prompts, trainer, drawn = ppo_case(config, tmp_path)
         old = drawn.log_probs - torch.tensor([0.3, -0.2, 0.1, 0.0])[:, None]
         stats = trainer.ppo(1, prompts, Samples(drawn.latents, old, drawn.images), torch.tensor([1.0, -1.0, 0.5, 2.0]))
         results.append((stats, {name: p.grad.clone() for name, p in pipeline.unet.named_parameters() if p.grad is not None}))

@@ -64,6 +64,8 @@ export const launchTrainerRunInput = z
     if (v.task === "tiny" && v.data) ctx.addIssue({ code: "custom", path: ["data"], message: "does not apply to the tiny task" });
     if (v.task !== "detector" && v.arch) ctx.addIssue({ code: "custom", path: ["arch"], message: "applies to the detector task only" });
     if (v.task !== "llm" && v.variant) ctx.addIssue({ code: "custom", path: ["variant"], message: "applies to the llm task only" });
+    if (v.variant === "nokpi" && v.settings.kpi_contrast_weight !== undefined)
+      ctx.addIssue({ code: "custom", path: ["settings", "kpi_contrast_weight"], message: "needs the behavior variant: the no-KPI baseline has no KPI label to contrast" });
     const allowed: readonly string[] = TRAINER_SETTINGS[v.task];
     for (const [key, value] of Object.entries(v.settings)) {
       const path = ["settings", key];

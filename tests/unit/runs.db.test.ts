@@ -53,6 +53,11 @@ describe(`training runs: settings, interrupt, resume (${testDbKind()})`, () => {
     await bad({ clip_range: 0.1 }, "settings.clip_range"); // a DDPO setting on the tiny task
     await bad({ learning_rate: -1 }, "settings.learning_rate");
     await bad({ batch_size: 2.5 }, "settings.batch_size");
+    await bad({ kpi_contrast_weight: 1 }, "settings.kpi_contrast_weight"); // an LLM setting on the tiny task
+    expect(trainerArgs({ task: "llm", preset: "tiny", seed: 0, device: "cpu", data: "/i", variant: "behavior", settings: { kpi_contrast_weight: 0.5 } }, "/out", false))
+      .toEqual(expect.arrayContaining(["--set", "kpi_contrast_weight=0.5"]));
+    const nokpi = await launchTrainerRun(handle.db, { task: "llm", data: "/i", variant: "nokpi", settings: { kpi_contrast_weight: 1 } }, null).catch((e: unknown) => e);
+    expect(((nokpi as AppError).details?.fields as { path: string }[]).map((f) => f.path)).toContain("settings.kpi_contrast_weight");
     const ddpo = await launchTrainerRun(handle.db, { task: "ddpo", data: "/nowhere", settings: { prompt_set: "everything" } }, null).catch((e: unknown) => e);
     expect(((ddpo as AppError).details?.fields as { path: string }[]).map((f) => f.path)).toContain("settings.prompt_set");
     const args = trainerArgs({ task: "ddpo", preset: "tiny", seed: 0, device: "cpu", data: "/w", settings: { ddim_steps: 6, prompt_set: "stock" } }, "/out", false);
