@@ -123,17 +123,15 @@ def bench(args: argparse.Namespace) -> Dict[str, object]:
     init = Path(args.init)
     boigllm = Path(args.boigllm) if args.boigllm else None
 
-    def fresh_pipeline():
-        pipeline, tokenizer, _ = load_pipeline_weights(init)
-        prompts = load_ddpo_prompts(Path(args.data), tokenizer, pipeline.config.max_tokens)
-        return pipeline, empty_prompt_ids(tokenizer, pipeline.config.max_tokens), prompts.train
+    # Each side trains its own copy of the same weights; the prompts (and tokenizer) are shared.
+    pipeline, tokenizer, _ = load_pipeline_weights(init)
+    train = load_ddpo_prompts(Path(args.data), tokenizer, pipeline.config.max_tokens).train
+    uncond = empty_prompt_ids(tokenizer, pipeline.config.max_tokens)
 
     timings: Dict[str, List[float]] = {"ours": [], "reference": []}
     with RewardBridge(boigllm, Path(args.data)) as bridge, tempfile.TemporaryDirectory(prefix="boig-bench-ddpo-") as run_dir:
-        pipeline, uncond, train = fresh_pipeline()
         ours = DdpoTrainer(config, pipeline, uncond, train, [], [], bridge, Path(run_dir), ProgressEmitter(sys.stderr), StopRequest())
-        pipeline, uncond, train = fresh_pipeline()
-        reference = ReferenceLoop(config, pipeline, uncond, train, bridge)
+        reference = ReferenceLoop(config, load_pipeline_weights(init)[0], uncond, train, bridge)
         for epoch in range(1, args.epochs + 2):  # epoch 1 of each side is the warm-up
             for side, run in (("ours", ours.train_epoch), ("reference", reference.epoch)):
                 started = time.perf_counter()
