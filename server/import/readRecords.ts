@@ -90,7 +90,7 @@ async function* physicalLines(file: string): AsyncGenerator<PhysicalLine> {
 
 type Scanned =
   | { kind: "record"; lines: number; values: string[] }
-  | { kind: "malformed"; lines: number; errorOnLine: number; reason: string }
+  | { kind: "malformed"; lines: number; errorOnLine: number; reason: string; inSpanningValue: boolean }
   | { kind: "unclosed"; reason: string };
 
 const PLAIN_RUN = /[^,"]+/y;
@@ -109,9 +109,10 @@ async function scanRecord(lines: PhysicalLine[], more: (n: number) => Promise<bo
   let value = "";
   let state: "start" | "plain" | "quoted" | "closed" = "start";
   // Set through fail() (a closure), so the cast keeps TypeScript from narrowing it to null.
-  let error = null as { onLine: number; reason: string } | null;
+  let error = null as { onLine: number; reason: string; value: number } | null;
   let chars = 0;
-  const fail = (onLine: number, reason: string) => (error ??= { onLine, reason });
+  const spanningValues = new Set<number>(); // indexes of quoted values that go on over a line break
+  const fail = (onLine: number, reason: string) => (error ??= { onLine, reason, value: values.length });
   for (let k = 0; ; k++) {
     if (k > 0 && !(await more(k + 1))) return { kind: "unclosed", reason: error?.reason ?? NEVER_CLOSED };
     const { body, eol, tooLong } = lines[k]!;
@@ -157,13 +158,14 @@ async function scanRecord(lines: PhysicalLine[], more: (n: number) => Promise<bo
       }
     }
     if (state === "quoted") {
+      spanningValues.add(values.length);
       value += eol; // the value goes on over the line break
       continue;
     }
     values.push(value);
     if (!error) return { kind: "record", lines: k + 1, values };
-    const { onLine, reason } = error;
-    return { kind: "malformed", lines: k + 1, errorOnLine: onLine, reason };
+    const { onLine, reason, value: badValue } = error;
+    return { kind: "malformed", lines: k + 1, errorOnLine: onLine, reason, inSpanningValue: spanningValues.has(badValue) };
   }
 }
 
@@ -195,10 +197,12 @@ async function* readCsv(file: string): AsyncGenerator<RawRecord> {
     const scanned = await scanRecord(buffered, have);
     let reason: string | null = null;
     if (scanned.kind === "record") buffered.splice(0, scanned.lines);
-    else if (scanned.kind === "malformed" && scanned.errorOnLine === 0) {
-      // Wrong on its own first line, with quotes that balance: the record's extent is right, skip it.
+    else if (scanned.kind === "malformed" && (scanned.errorOnLine === 0 || !scanned.inSpanningValue)) {
+      // Quotes that balance, and wrong on its own first line, or wrong in a value that is not one
+      // of those going on over a line break (those closed cleanly, so they were meant): the
+      // record's extent is right, skip it whole.
       buffered.splice(0, scanned.lines);
-      reason = scanned.reason;
+      reason = scanned.lines > 1 ? `${scanned.reason} (in the record on lines ${first.line}–${first.line + scanned.lines - 1})` : scanned.reason;
     } else {
       // Never closed, or only wrong on a later line: most likely a quote on this line that was
       // meant to be closed here. Read on from the next line, so the lines that quote took along
