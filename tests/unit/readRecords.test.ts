@@ -18,7 +18,7 @@ async function read(text: string) {
   const file = path.join(dir, `posts-${Math.random().toString(36).slice(2)}.csv`);
   fs.writeFileSync(file, text);
   const out: { line: number; id?: string; reason?: string }[] = [];
-  for await (const r of readRecords(file)) out.push(r.ok ? { line: r.line, id: r.values.post_id } : { line: r.line, reason: r.reason });
+  for await (const r of readRecords(file)) out.push(r.ok ? { line: r.line, id: String(r.values.post_id) } : { line: r.line, reason: r.reason });
   return out;
 }
 
