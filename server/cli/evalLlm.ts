@@ -13,6 +13,7 @@ import { TABLE1_ROWS, type BaselineId } from "../eval/table1";
 import { METRIC_DIRECTION, METRIC_NAMES, type MetricName, type MetricsAggregate } from "../eval/verbalizationMetrics";
 import { parseInput } from "../services/validation";
 import { DEFAULT_CONSENSUS } from "../llm/consensusDecode";
+import { DEFAULT_MBR } from "../llm/mbrDecode";
 import { createProgress } from "./progress";
 
 const optionsSchema = z.object({
@@ -21,8 +22,9 @@ const optionsSchema = z.object({
   nokpi: z.string().min(1).optional(),
   limit: z.coerce.number().int().min(1).optional(),
   batchSize: z.coerce.number().int().min(1).max(256).default(DEFAULT_EVAL_BATCH_SIZE),
-  decoding: z.enum(["greedy", "consensus"]).default("greedy"),
-  samples: z.coerce.number().int().min(2).max(64).default(DEFAULT_CONSENSUS.samples),
+  decoding: z.enum(["greedy", "consensus", "mbr"]).default("greedy"),
+  samples: z.coerce.number().int().min(2).max(64).optional(),
+  temperature: z.coerce.number().gt(0).max(2).default(DEFAULT_MBR.temperature),
 });
 
 export function registerEvalLlm(evalCmd: Command, program: Command) {
@@ -34,8 +36,13 @@ export function registerEvalLlm(evalCmd: Command, program: Command) {
     .option("--nokpi <dir>", "no-KPI baseline artifact (default: models/artifacts/boigllm-nokpi)")
     .option("--limit <n>", "at most n test images per dataset and bucket (quick runs)")
     .option("--batch-size <n>", "rows per decoding batch", String(DEFAULT_EVAL_BATCH_SIZE))
-    .option("--decoding <kind>", "greedy | consensus (medoid of --samples seeded samples), for BoigLLM and the no-KPI row alike", "greedy")
-    .option("--samples <n>", "samples per prompt with --decoding consensus", String(DEFAULT_CONSENSUS.samples))
+    .option(
+      "--decoding <kind>",
+      "greedy | consensus (medoid of --samples seeded samples) | mbr (minimum Bayes risk against Table 1's metrics over greedy + --samples samples), for BoigLLM and the no-KPI row alike",
+      "greedy",
+    )
+    .option("--samples <n>", `samples per prompt with --decoding consensus (default ${DEFAULT_CONSENSUS.samples}) or mbr (default ${DEFAULT_MBR.samples})`)
+    .option("--temperature <t>", "sampling temperature with --decoding mbr", String(DEFAULT_MBR.temperature))
     .action(async (raw) => {
       const opts = parseInput(optionsSchema, raw);
       const json = program.opts().json as boolean;
@@ -51,7 +58,12 @@ export function registerEvalLlm(evalCmd: Command, program: Command) {
           models,
           limit: opts.limit,
           batchSize: opts.batchSize,
-          decoding: opts.decoding === "greedy" ? { kind: "greedy" } : { kind: "consensus", samples: opts.samples },
+          decoding:
+            opts.decoding === "greedy"
+              ? { kind: "greedy" }
+              : opts.decoding === "consensus"
+                ? { kind: "consensus", samples: opts.samples ?? DEFAULT_CONSENSUS.samples }
+                : { kind: "mbr", samples: opts.samples ?? DEFAULT_MBR.samples, temperature: opts.temperature },
           onProgress: (fraction, message) => {
             // Every 5% is enough on a log; a terminal bar redraws anyway.
             const step = Math.floor(fraction * 20);

@@ -21,6 +21,7 @@ import { AppError, badInput } from "../errors";
 import type { Bucket, DatasetKind } from "../db/schema";
 import { loadBoigLlm, type BoigLlm } from "../ml/boigLlm";
 import { DEFAULT_CONSENSUS, generateConsensus } from "../llm/consensusDecode";
+import { DEFAULT_MBR, generateMbr } from "../llm/mbrDecode";
 import { generateVerbalizations, type GeneratedVerbalization, type GenerateRequest } from "../llm/decode";
 import { KPI_LABELS, type InstructionRecord } from "../llm/instructions";
 import { readInstructionSplit } from "../llm/readInstructionFolder";
@@ -52,10 +53,11 @@ export type EvalLlmOptions = {
   batchSize?: number;
   /**
    * How BoigLLM and the no-KPI model write their verbalizations (the same for both rows):
-   * greedy (default) or the medoid of `samples` seeded samples (server/llm/consensusDecode.ts).
-   * The KPI-label checks of types 3–4 are always greedy.
+   * greedy (default), the medoid of `samples` seeded samples (server/llm/consensusDecode.ts), or
+   * minimum Bayes risk against Table 1's metrics over the greedy answer and `samples` samples at
+   * `temperature` (server/llm/mbrDecode.ts). The KPI-label checks of types 3–4 are always greedy.
    */
-  decoding?: { kind: "greedy" } | { kind: "consensus"; samples: number };
+  decoding?: { kind: "greedy" } | { kind: "consensus"; samples: number } | { kind: "mbr"; samples: number; temperature: number };
   onProgress?: (fraction: number, message: string) => void;
 };
 
@@ -337,7 +339,9 @@ type Decoding = NonNullable<EvalLlmOptions["decoding"]>;
 const describeDecoding = (d: Decoding) =>
   d.kind === "greedy"
     ? "greedy, grammar-constrained"
-    : `consensus: medoid of ${d.samples} samples (temperature ${DEFAULT_CONSENSUS.temperature}, top-p ${DEFAULT_CONSENSUS.topP}), grammar-constrained`;
+    : d.kind === "consensus"
+      ? `consensus: medoid of ${d.samples} samples (temperature ${DEFAULT_CONSENSUS.temperature}, top-p ${DEFAULT_CONSENSUS.topP}), grammar-constrained`
+      : `MBR: Table 1 utility over greedy + ${d.samples} samples (temperature ${d.temperature}, top-p ${DEFAULT_MBR.topP}), grammar-constrained`;
 
 async function decodeAll(llm: BoigLlm, requests: readonly GenerateRequest[], batchSize: number, onDone: (n: number) => void, decoding: Decoding = { kind: "greedy" }) {
   const out: GeneratedVerbalization[] = [];
@@ -348,7 +352,9 @@ async function decodeAll(llm: BoigLlm, requests: readonly GenerateRequest[], bat
     out.push(
       ...(decoding.kind === "greedy"
         ? await generateVerbalizations(llm, chunk, { temperature: 0, batchSize })
-        : await generateConsensus(llm, chunk, { samples: decoding.samples, batchSize, seed: start })),
+        : decoding.kind === "consensus"
+          ? await generateConsensus(llm, chunk, { samples: decoding.samples, batchSize, seed: start })
+          : await generateMbr(llm, chunk, { samples: decoding.samples, temperature: decoding.temperature, batchSize, seed: start })),
     );
     onDone(chunk.length);
   }

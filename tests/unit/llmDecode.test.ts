@@ -141,3 +141,41 @@ describe("generateConsensus", () => {
     expect((await generateConsensus(llm, prompts, options)).map((c) => c.canonical)).toEqual(consensus.map((c) => c.canonical));
   });
 });
+
+describe("generateMbr", () => {
+  const v = (text: string) => parseCanonicalText(text);
+  const red = v("colors red 60 white 40 ; tones warm 50 ; objects car 4 4 3 3");
+
+  it("table1Utility is 1 for a perfect prediction and falls with each kind of error", async () => {
+    const { table1Utility } = await import("@/server/llm/mbrDecode");
+    expect(table1Utility(red, red)).toBeCloseTo(1, 10);
+    const wrongColor = table1Utility(red, v("colors navy 60 white 40 ; tones warm 50 ; objects car 4 4 3 3"));
+    const movedCar = table1Utility(red, v("colors red 60 white 40 ; tones warm 50 ; objects car 0 0 3 3"));
+    const noObjects = table1Utility(red, v("colors red 60 white 40 ; tones warm 50 ; objects"));
+    for (const u of [wrongColor, movedCar, noObjects]) expect(u).toBeLessThan(1);
+    expect(noObjects).toBeLessThan(movedCar); // losing the car costs IoU and similarity, moving it only position
+  });
+
+  it("mbrChoice picks the candidate the others agree with most, the earliest on ties", async () => {
+    const { mbrChoice } = await import("@/server/llm/mbrDecode");
+    const navy = v("colors navy 90 ; tones cool 80 ; objects bag 1 1 2 2");
+    const nearRed = v("colors red 50 white 30 orange 20 ; tones warm 50 ; objects car 4 4 3 3");
+    expect(mbrChoice([navy, nearRed, red, red])).toBe(2);
+    expect(mbrChoice([navy, navy])).toBe(0);
+    expect(() => mbrChoice([])).toThrow(/at least one/);
+  });
+
+  it("returns, per prompt, the MBR choice among the greedy answer and that prompt's seeded samples", async () => {
+    const { generateMbr, mbrChoice } = await import("@/server/llm/mbrDecode");
+    const prompts = records.slice(0, 3).map((r) => ({ prompt: r.prompt }));
+    const options = { samples: 4, temperature: 1, topP: 0.95, seed: 7 };
+    const chosen = await generateMbr(llm, prompts, options);
+    const greedy = await generateVerbalizations(llm, prompts, { temperature: 0 });
+    const drawn = await generateVerbalizations(llm, prompts.flatMap((p) => [p, p, p, p]), options);
+    chosen.forEach((c, r) => {
+      const candidates = [greedy[r]!, ...drawn.slice(4 * r, 4 * r + 4)];
+      expect(c.canonical).toBe(candidates[mbrChoice(candidates.map((x) => x.verbalization))]!.canonical);
+    });
+    expect((await generateMbr(llm, prompts, options)).map((c) => c.canonical)).toEqual(chosen.map((c) => c.canonical));
+  });
+});
