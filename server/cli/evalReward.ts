@@ -3,6 +3,8 @@ import type { Command } from "commander";
 import { z } from "zod";
 import { demoInstructionPaths, ensureDemoInstructions } from "../eval/demoInstructions";
 import { evalReward, REWARD_VARIANTS, type RewardEvalReport } from "../eval/evalReward";
+import { rewardOnSamples, SAMPLE_REWARD_VARIANTS, type SampleRankingReport } from "../eval/rewardOnSamples";
+import { badInput } from "../errors";
 import { loadServedBoigLlm } from "../services/loadServedBoigLlm";
 import { parseInput } from "../services/validation";
 import { createProgress } from "./progress";
@@ -13,6 +15,9 @@ const optionsSchema = z.object({
   model: z.string().min(1).optional(),
   limit: z.coerce.number().int().positive().optional(),
   batchSize: z.coerce.number().int().positive().max(512).default(32),
+  samplesFrom: z.string().min(1).optional(),
+  samplePrompts: z.coerce.number().int().positive().max(1000).default(16),
+  samplesPerPrompt: z.coerce.number().int().min(3).max(64).default(8),
 });
 
 /**
@@ -31,6 +36,9 @@ export function registerEvalReward(program: Command) {
     .option("--model <dir>", "BoigLLM artifact folder (default: $BOIG_BOIGLLM_DIR or models/artifacts/boigllm)")
     .option("--limit <n>", "at most this many test images per dataset (taken in turn from each bucket)")
     .option("--batch-size <n>", "rows per onnxruntime batch", "32")
+    .option("--samples-from <dir>", "also rank an SD model's own samples of high-KPI test prompts by reward vs true KPI (what DDPO's per-prompt advantages see; needs a world)")
+    .option("--sample-prompts <n>", "with --samples-from: high-KPI test prompts per dataset", "16")
+    .option("--samples-per-prompt <k>", "with --samples-from: images per prompt (at least 3)", "8")
     .action(async (raw) => {
       const opts = parseInput(optionsSchema, raw);
       const json = program.opts().json as boolean;
@@ -40,6 +48,7 @@ export function registerEvalReward(program: Command) {
         // Without --data: the demo world's instructions (what the committed models trained on) and its world.
         const data = opts.data ? path.resolve(opts.data) : await ensureDemoInstructions((m) => progress.info(m));
         const world = opts.world ? path.resolve(opts.world) : opts.data ? undefined : demoInstructionPaths().world;
+        if (opts.samplesFrom && !world) throw badInput("--samples-from needs --world (the true KPI of generated images comes from the world)");
         const report = await evalReward(llm, {
           data,
           world,
@@ -47,9 +56,23 @@ export function registerEvalReward(program: Command) {
           batchSize: opts.batchSize,
           onProgress: (f, m) => progress.update(f, m),
         });
+        const samples = opts.samplesFrom
+          ? await rewardOnSamples({
+              data,
+              world: world!,
+              sdModelDir: path.resolve(opts.samplesFrom),
+              boigllmDir: llm.artifactDir,
+              prompts: opts.samplePrompts,
+              samplesPerPrompt: opts.samplesPerPrompt,
+              onProgress: (f, m) => progress.update(f, `samples: ${m}`),
+            })
+          : undefined;
         progress.stop();
-        if (json) progress.result(report);
-        else printReport(report);
+        if (json) progress.result(samples ? { ...report, samples: { sdModel: path.resolve(opts.samplesFrom!), reports: samples } } : report);
+        else {
+          printReport(report);
+          if (samples) printSamples(path.resolve(opts.samplesFrom!), samples);
+        }
       } finally {
         progress.stop();
       }
@@ -79,4 +102,16 @@ function printReport(report: RewardEvalReport) {
   }
   out();
   out(`${report.seconds} s`);
+}
+
+function printSamples(sdModel: string, reports: readonly SampleRankingReport[]) {
+  const out = (line = "") => process.stdout.write(`${line}\n`);
+  const f = (x: number | null) => (x === null ? "-" : x.toFixed(3)).padStart(11);
+  out();
+  out(`generated samples of ${sdModel}, high-KPI test prompts: Spearman of reward with the true KPI`);
+  out(`  ${"".padEnd(40)}${SAMPLE_REWARD_VARIANTS.map((v) => v.padStart(11)).join("")}`);
+  for (const r of reports) {
+    out(`  ${`${r.dataset} within a prompt (${r.prompts} prompts)`.padEnd(40)}${SAMPLE_REWARD_VARIANTS.map((v) => f(r.withinPrompt[v])).join("")}`);
+    out(`  ${`${r.dataset} pooled (${r.images} images)`.padEnd(40)}${SAMPLE_REWARD_VARIANTS.map((v) => f(r.pooled[v])).join("")}`);
+  }
 }

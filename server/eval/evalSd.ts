@@ -76,7 +76,7 @@ export type SdEvalReport = {
   seconds: number;
 };
 
-type TestPost = { record: TestRecord; post: NormalizedRow; position: number };
+export type TestPost = { record: TestRecord; post: NormalizedRow; position: number };
 
 const BUCKETS: readonly Bucket[] = ["high", "medium", "low"];
 const mean = (xs: readonly number[]) => (xs.length ? xs.reduce((s, x) => s + x, 0) / xs.length : Number.NaN);
@@ -145,11 +145,11 @@ export async function evalSd(options: EvalSdOptions): Promise<SdEvalReport> {
   };
 }
 
-type Group = { dataset: string; kind: DatasetKind; bucket: Bucket; posts: TestPost[]; all: TestPost[] };
+export type Group = { dataset: string; kind: DatasetKind; bucket: Bucket; posts: TestPost[]; all: TestPost[] };
 
 /** Per dataset and bucket: the first `limit` distinct test posts in file order (a multi-image post
  *  is one prompt), and every test image of the bucket (the FID-like reference). */
-async function testPostGroups(data: string, world: ReturnType<typeof openWorld>, limit: number): Promise<Group[]> {
+export async function testPostGroups(data: string, world: ReturnType<typeof openWorld>, limit: number): Promise<Group[]> {
   const records = readTestRecords(data);
   const datasets = [...new Set(records.map((r) => r.dataset))].sort();
   const groups: Group[] = [];
@@ -173,7 +173,7 @@ async function testPostGroups(data: string, world: ReturnType<typeof openWorld>,
   return groups;
 }
 
-function promptFields(item: TestPost) {
+export function promptFields(item: TestPost) {
   const kind = item.record.kind;
   return {
     kind,
@@ -190,7 +190,7 @@ function sdPromptOf(item: TestPost): string {
   return sdPromptText({ kind, brand: kind === "social" ? (item.post.account ?? "") : null, caption: item.post.text, keywords: item.post.keywords });
 }
 
-function trueKpiContext(item: TestPost): TrueKpiContext {
+export function trueKpiContext(item: TestPost): TrueKpiContext {
   const { post } = item;
   return item.record.kind === "social"
     ? { kind: "social", account: post.account ?? "", postedAt: post.postedAt, text: post.text, keywords: post.keywords }

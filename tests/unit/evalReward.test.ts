@@ -94,4 +94,21 @@ describe("evalReward", () => {
     expect(social.buckets.map((b) => [b.bucket, b.images])).toEqual([["high", 2], ["low", 2]]);
     expect(social.auc.highVsLow.paper).not.toBeNull();
   });
+  it("ranks an SD model's own samples of high-KPI test prompts: per-prompt and pooled Spearman, reproducible", async () => {
+    const { rewardOnSamples } = await import("@/server/eval/rewardOnSamples");
+    const sdModelDir = fileURLToPath(new URL("../fixtures/sd/boigsd-tiny", import.meta.url));
+    const options = { data, world, sdModelDir, boigllmDir: path.join(fixtures, "boigllm-tiny"), prompts: 2, samplesPerPrompt: 3 };
+    const reports = await rewardOnSamples(options);
+    expect(reports.map((r) => [r.dataset, r.prompts, r.images])).toEqual([
+      ["world/social", 2, 6],
+      ["world/stock", 2, 6],
+    ]);
+    for (const r of reports) {
+      expect(r.meanTrueKpi).toBeGreaterThan(0);
+      for (const value of [...Object.values(r.withinPrompt), ...Object.values(r.pooled)])
+        if (value !== null) expect(Math.abs(value)).toBeLessThanOrEqual(1 + 1e-12);
+    }
+    expect(await rewardOnSamples(options)).toEqual(reports);
+    await expect(rewardOnSamples({ ...options, samplesPerPrompt: 2 })).rejects.toThrow(/at least 3/);
+  });
 });
