@@ -12,7 +12,8 @@ type RoleInfo = Listing["roles"][number];
 type Role = RoleInfo["role"];
 
 const ROLE_TEXT: Record<Role, { title: string; what: string }> = {
-  boigllm: { title: "BoigLLM", what: "Behavior model: verbalization and the reward" },
+  boigllm: { title: "BoigLLM", what: "Behavior model: writes the verbalization for a prompt and target KPI" },
+  reward: { title: "BoigLLM reward", what: "Scores images: how likely a high KPI is (Studio scores, DDPO)" },
   boigsd: { title: "BoigSD", what: "Image generation" },
   verbalizer: { title: "Verbalizer detector", what: "Scene detector used for imports and scoring" },
   evaluator: { title: "Evaluation detector", what: "Independent scene detector behind the true KPI" },
@@ -22,6 +23,7 @@ const ROLE_TEXT: Record<Role, { title: string; what: string }> = {
 /** The metrics an admin compares versions of a role by; others are in the manifest. */
 const KEY_METRICS: Record<Role, string[]> = {
   boigllm: ["eval_loss", "eval_token_accuracy", "eval_kpi_label_accuracy"],
+  reward: ["eval_kpi_label_accuracy", "eval_loss", "eval_token_accuracy"],
   boigsd: ["reward_mean", "true_kpi_mean", "eval_diffusion_loss", "eval_vae_psnr"],
   verbalizer: ["eval_map50", "eval_precision", "eval_recall"],
   evaluator: ["eval_map50", "eval_precision", "eval_recall"],

@@ -28,6 +28,9 @@ const schema = z.object({
   NEXTAUTH_URL: z.string().url().optional(),
   /** BoigLLM (behavior) artifact the app and `boig score` serve; default models/artifacts/boigllm. */
   BOIG_BOIGLLM_DIR: z.string().optional(),
+  /** BoigLLM reward-model artifact that scores images (Studio, `boig score`, DDPO); default
+   *  models/artifacts/boigllm-reward, else the BoigLLM above when that folder is absent. */
+  BOIG_REWARD_DIR: z.string().optional(),
   /** BoigSD artifact the app and `boig generate` serve; default models/artifacts/boigsd. */
   BOIG_BOIGSD_DIR: z.string().optional(),
   /** Largest import ZIP an admin may upload (MB); it may expand to at most 4× this on disk. */

@@ -9,6 +9,7 @@ import { buttonClass, inputClass, labelClass } from "../PromptFields";
 /** The runs an admin can launch, in the words of the paper's pipeline (task + fixed options). */
 const RUN_KINDS = [
   { value: "llm-behavior", label: "BoigLLM behavior fine-tuning", task: "llm", variant: "behavior", data: "instructions" },
+  { value: "llm-reward", label: "BoigLLM reward model (scores images)", task: "llm", variant: "behavior", servesAs: "reward", data: "instructions" },
   { value: "llm-nokpi", label: "No-behavior baseline (BoigLLM without KPI)", task: "llm", variant: "nokpi", data: "instructions" },
   { value: "detector", label: "Scene detector (verbalizer)", task: "detector", data: "world" },
   { value: "detector-eval", label: "Evaluation detector (true KPI)", task: "detector", arch: "dilated", data: "world" },
@@ -41,7 +42,7 @@ const NUMBER_SETTINGS: Record<string, { key: string; label: string; step: string
 const settingsFor = (kind: RunKind) =>
   kind.task === "ddpo" ? NUMBER_SETTINGS.ddpo!
   : kind.task.startsWith("sd-") ? NUMBER_SETTINGS.sd!
-  : kind.value === "llm-behavior" ? NUMBER_SETTINGS.llmBehavior!
+  : kind.value === "llm-behavior" || kind.value === "llm-reward" ? NUMBER_SETTINGS.llmBehavior!
   : NUMBER_SETTINGS.common!;
 
 export function LaunchRunForm() {
@@ -87,6 +88,7 @@ export function LaunchRunForm() {
       ...(steps.trim() ? { steps: Number(steps) } : {}),
       ...(kind.data ? { data: chosenData } : {}),
       ...("variant" in kind ? { variant: kind.variant } : {}),
+      ...("servesAs" in kind ? { servesAs: kind.servesAs } : {}),
       ...("arch" in kind ? { arch: kind.arch } : {}),
       ...((kind.task === "sd-sft" || kind.task === "ddpo") && init.trim() ? { init: init.trim() } : {}),
       ...(kind.task === "ddpo" ? { rewardVariant, loraRank: lora ? Number(loraRank) : 0 } : {}),
@@ -107,7 +109,13 @@ export function LaunchRunForm() {
       <h2 className="font-medium">Launch a run</h2>
       <div className="grid gap-4 md:grid-cols-2 xl:grid-cols-4">
         {field("run-kind", "Run", (
-          <select id="run-kind" value={kindValue} onChange={(e) => { setKindValue(e.target.value as RunKind["value"]); setData(""); setNumbers({}); }} className={inputClass}>
+          <select id="run-kind" value={kindValue} onChange={(e) => {
+            const next = e.target.value as RunKind["value"];
+            setKindValue(next);
+            setData("");
+            // A reward model needs the KPI-contrast term; 1 is what the committed one was trained with.
+            setNumbers(next === "llm-reward" ? { kpi_contrast_weight: "1" } : {});
+          }} className={inputClass}>
             {RUN_KINDS.map((k) => <option key={k.value} value={k.value}>{k.label}</option>)}
           </select>
         ))}

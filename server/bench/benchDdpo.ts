@@ -9,7 +9,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { env } from "../env";
-import { servedBoigLlmDir } from "../services/loadServedBoigLlm";
+import { servedRewardDir } from "../services/loadServedBoigLlm";
 import { generateWorld } from "../world/generateWorld";
 import { median, python, type Workload } from "./benchModels";
 
@@ -30,7 +30,7 @@ export async function benchDdpo(epochs: number): Promise<Workload> {
     await generateWorld({ seed: 11, brands: 3, postsPerBrand: 40, stockAssets: 40, outDir: world });
     const init = path.join(env().repoRoot, "models", "artifacts", "boigsd-base");
     const result = python(
-      ["--init", init, "--data", world, "--boigllm", servedBoigLlmDir(), "--preset", "default", "--epochs", String(epochs)],
+      ["--init", init, "--data", world, "--boigllm", servedRewardDir(), "--preset", "default", "--epochs", String(epochs)],
       "boig_trainer.bench_ddpo",
     ) as unknown as DdpoBenchResult;
     const ours = result.samples_per_epoch / median(result.ours_s);

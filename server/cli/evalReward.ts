@@ -5,7 +5,7 @@ import { demoInstructionPaths, ensureDemoInstructions } from "../eval/demoInstru
 import { evalReward, REWARD_VARIANTS, type RewardEvalReport } from "../eval/evalReward";
 import { rewardOnSamples, SAMPLE_REWARD_VARIANTS, type SampleRankingReport } from "../eval/rewardOnSamples";
 import { badInput } from "../errors";
-import { loadServedBoigLlm } from "../services/loadServedBoigLlm";
+import { loadServedReward } from "../services/loadServedBoigLlm";
 import { parseInput } from "../services/validation";
 import { createProgress } from "./progress";
 
@@ -33,7 +33,7 @@ export function registerEvalReward(program: Command) {
     .description("does the BoigLLM reward track the KPI? AUC high vs low, Spearman with the world's expected KPI")
     .option("--data <dir>", "instruction folder with test.jsonl (default: the demo world's, built once under the data dir)")
     .option("--world <dir>", "the boig world folder the instructions came from (adds Spearman with the true KPI; default with the demo data: its world)")
-    .option("--model <dir>", "BoigLLM artifact folder (default: $BOIG_BOIGLLM_DIR or models/artifacts/boigllm)")
+    .option("--model <dir>", "BoigLLM artifact folder that scores (default: the served reward model: $BOIG_REWARD_DIR or models/artifacts/boigllm-reward)")
     .option("--limit <n>", "at most this many test images per dataset (taken in turn from each bucket)")
     .option("--batch-size <n>", "rows per onnxruntime batch", "32")
     .option("--samples-from <dir>", "also rank an SD model's own samples of high-KPI test prompts by reward vs true KPI (what DDPO's per-prompt advantages see; needs a world)")
@@ -44,7 +44,7 @@ export function registerEvalReward(program: Command) {
       const json = program.opts().json as boolean;
       const progress = createProgress({ json, label: "eval reward" });
       try {
-        const llm = await loadServedBoigLlm(opts.model ? path.resolve(opts.model) : undefined);
+        const llm = await loadServedReward(opts.model ? path.resolve(opts.model) : undefined);
         // Without --data: the demo world's instructions (what the committed models trained on) and its world.
         const data = opts.data ? path.resolve(opts.data) : await ensureDemoInstructions((m) => progress.info(m));
         const world = opts.world ? path.resolve(opts.world) : opts.data ? undefined : demoInstructionPaths().world;

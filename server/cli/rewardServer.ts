@@ -23,7 +23,7 @@ import { decodeImage } from "../verbalize/decodeImage";
 import { checkBrand, promptFieldsShape, resolveKind } from "../services/promptFieldsInput";
 import { scoreImages } from "../services/scoreImages";
 import { estimateTrueKpis, type TrueKpiContext } from "../services/estimateTrueKpis";
-import { loadServedBoigLlm, modelInfo } from "../services/loadServedBoigLlm";
+import { loadServedReward, modelInfo } from "../services/loadServedBoigLlm";
 import { loadWorldModel, type WorldModel } from "../world/worldModel";
 import { fidLike } from "../eval/fidLike";
 import { imageFeatures } from "../ml/imageFeatures";
@@ -46,7 +46,7 @@ export function registerRewardServer(program: Command) {
   program
     .command("reward-server")
     .description("serve the BoigLLM reward (and the world's true KPI) as JSON lines on stdin/stdout, for the DDPO trainer")
-    .option("--model <dir>", "BoigLLM artifact folder (default: $BOIG_BOIGLLM_DIR or models/artifacts/boigllm)")
+    .option("--model <dir>", "BoigLLM artifact folder that scores (default: the served reward model: $BOIG_REWARD_DIR or models/artifacts/boigllm-reward)")
     .option("--world <dir>", "a `boig world` folder: enables op true_kpi (its world.json)")
     .option("--eval-detector <dir>", "evaluation detector for true_kpi (default: models/artifacts/scene-detector-eval)")
     .action(async (opts: { model?: string; world?: string; evalDetector?: string }) => {
@@ -73,7 +73,7 @@ async function handle(line: string, modelDir: string | undefined, world: WorldMo
       return { id, ok: false, error: `${issue.path.join(".") || "request"}: ${issue.message}` };
     }
     const request = parsed.data;
-    if (request.op === "ping") return { id, ok: true, model: modelInfo(await loadServedBoigLlm(modelDir)), world: world !== null };
+    if (request.op === "ping") return { id, ok: true, model: modelInfo(await loadServedReward(modelDir)), world: world !== null };
     if (request.op === "reward") {
       request.items.forEach((item, i) => decodeAt(item.png, i)); // a bad PNG is items.N.png, not scoreImages' N.image
       const scored = await scoreImages(request.items.map(toScoreInput), { modelDir, breakdown: false });

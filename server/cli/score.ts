@@ -24,7 +24,7 @@ export function registerScore(program: Command) {
     .option("--keywords <list>", "comma-separated keywords", "")
     .option("--kind <kind>", "social | stock (default: social with --brand, else stock)")
     .option("--detector <name>", `${DETECTOR_MODES.join(" | ")} (auto: scene for square images ≤ 128 px, else coco)`, "auto")
-    .option("--model <dir>", "BoigLLM artifact folder (default: $BOIG_BOIGLLM_DIR or models/artifacts/boigllm)")
+    .option("--model <dir>", "BoigLLM artifact folder that scores (default: the served reward model: $BOIG_REWARD_DIR or models/artifacts/boigllm-reward)")
     .option("--top <n>", "breakdown items to print per image", "5")
     .action(async (images: string[], opts: ScoreOptions) => {
       const json = program.opts().json as boolean;

@@ -35,7 +35,7 @@ export function registerTrain(program: Command) {
     .option("--init <dir>", "sd-sft, ddpo: the BoigSD artifact to start from (default models/artifacts/boigsd-base)")
     .option("--reward-variant <name>", "ddpo: calibrated | paper (default calibrated)")
     .option("--lora-rank <n>", "ddpo: LoRA rank on the UNet (0 = full fine-tune, default)")
-    .option("--boigllm <dir>", "ddpo: the BoigLLM artifact the reward uses (default: the served one)")
+    .option("--boigllm <dir>", "ddpo: the BoigLLM artifact the reward uses (default: the served reward model)")
     .option("--set <key=value...>", "override a preset setting (the Runs form's settings, e.g. learning_rate=3e-4, kpi_contrast_weight=1)")
     .action(async (task: string, opts) => {
       const json = program.opts().json as boolean;

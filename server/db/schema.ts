@@ -325,11 +325,12 @@ export const rewardBaselines = pgTable(
 // committed artifact), so a fresh install serves exactly what it did before the registry.
 
 /**
- * boigllm: BoigLLM behavior model (verbalization and reward); boigsd: the diffusion model;
- * verbalizer: the scene detector used for imports and scoring; evaluator: the independent scene
- * detector behind the true KPI; clip: image–text agreement.
+ * boigllm: BoigLLM behavior model that writes verbalizations; reward: the BoigLLM checkpoint whose
+ * token probabilities score images (SPEC §4; trained with a strong KPI-contrast term, docs/boigllm.md);
+ * boigsd: the diffusion model; verbalizer: the scene detector used for imports and scoring;
+ * evaluator: the independent scene detector behind the true KPI; clip: image–text agreement.
  */
-export const MODEL_ROLES = ["boigllm", "boigsd", "verbalizer", "evaluator", "clip"] as const;
+export const MODEL_ROLES = ["boigllm", "reward", "boigsd", "verbalizer", "evaluator", "clip"] as const;
 export type ModelRole = (typeof MODEL_ROLES)[number];
 /** committed: a repo artifact registered in place; run: a trainer run's artifact, copied under BOIG_DATA_DIR/models. */
 export const MODEL_SOURCES = ["committed", "run"] as const;

@@ -16,10 +16,10 @@ import { modelInvalid } from "../errors";
 import { Tokenizer } from "../llm/tokenizer";
 import { loadModel, type LoadedModel } from "./onnxSession";
 
-export const BOIGLLM_NAMES = ["boigllm", "boigllm-nokpi"] as const;
+export const BOIGLLM_NAMES = ["boigllm", "boigllm-nokpi", "boigllm-reward"] as const;
 export type BoigLlmName = (typeof BOIGLLM_NAMES)[number];
 
-/** The committed default models: BoigLLM (behavior) and the no-KPI baseline (SPEC §4 baseline a). */
+/** The committed default models: BoigLLM (behavior), the no-KPI baseline (SPEC §4 baseline a) and the reward checkpoint. */
 export const defaultBoigLlmDir = (name: BoigLlmName = "boigllm") => path.join(env().repoRoot, "models/artifacts", name);
 
 const llmSectionSchema = z.object({

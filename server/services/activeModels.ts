@@ -10,6 +10,7 @@
  * changes only in the one transaction of a promote / rollback, so whatever dir this returns was
  * verified whole; each load still re-checks every sha256 against the manifest.
  */
+import fs from "node:fs";
 import path from "node:path";
 import { eq } from "drizzle-orm";
 import type { Db } from "../db/client";
@@ -19,17 +20,34 @@ import { env } from "../env";
 /** Committed artifact folder (under models/artifacts) of each role: the built-in default. */
 export const COMMITTED_MODEL_FOLDERS: Record<ModelRole, string> = {
   boigllm: "boigllm",
+  reward: "boigllm-reward",
   boigsd: "boigsd",
   verbalizer: "scene-detector",
   evaluator: "scene-detector-eval",
   clip: "clip",
 };
 
-/** What a role serves with no active registry version: its env override, else the committed folder. */
+/**
+ * What a role serves with no active registry version: its env override, else the committed folder.
+ * A reward role without either scores with the BoigLLM itself (one model for both, as in the paper).
+ */
 export function builtInModelDir(role: ModelRole): string {
   const config = env();
-  const override = role === "boigllm" ? config.BOIG_BOIGLLM_DIR : role === "boigsd" ? config.BOIG_BOIGSD_DIR : undefined;
-  return path.resolve(config.repoRoot, override ?? path.join("models/artifacts", COMMITTED_MODEL_FOLDERS[role]));
+  const override =
+    role === "boigllm" ? config.BOIG_BOIGLLM_DIR : role === "reward" ? config.BOIG_REWARD_DIR : role === "boigsd" ? config.BOIG_BOIGSD_DIR : undefined;
+  const dir = path.resolve(config.repoRoot, override ?? path.join("models/artifacts", COMMITTED_MODEL_FOLDERS[role]));
+  if (role === "reward" && !override && !fs.existsSync(path.join(dir, "manifest.json"))) return builtInModelDir("boigllm");
+  return dir;
+}
+
+/** The folder a role serves now as the database says (active version, else the built-in default). */
+export async function servedDirInDb(db: Db, role: ModelRole): Promise<string> {
+  const [row] = await db
+    .select({ dir: modelVersions.dir })
+    .from(activeModels)
+    .innerJoin(modelVersions, eq(modelVersions.id, activeModels.modelVersionId))
+    .where(eq(activeModels.role, role));
+  return row?.dir ?? builtInModelDir(role);
 }
 
 // On globalThis, not in a module variable: Next.js may load this module in several bundles of one

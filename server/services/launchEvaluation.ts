@@ -16,7 +16,7 @@ import { activeModels, modelVersions, type ModelRole } from "../db/schema";
 import { env } from "../env";
 import { badInput } from "../errors";
 import { evalRunPayload, type EvalModelRef, type EvalRunPayload } from "../jobs/handlers/evalRun";
-import { builtInModelDir } from "./activeModels";
+import { servedDirInDb } from "./activeModels";
 import { enqueueJob } from "./enqueueJob";
 import { recordAudit } from "./recordAudit";
 import { parseInput } from "./validation";
@@ -73,7 +73,7 @@ export async function launchEvaluation(db: Db, input: LaunchEvaluationInput, act
   const parsed = parseInput(launchEvaluationInput, input);
   const issues: Issue[] = [];
   const repoDir = (p: string) => path.resolve(env().repoRoot, p);
-  const served = (role: ModelRole) => () => servedDir(db, role);
+  const served = (role: ModelRole) => () => servedDirInDb(db, role);
   const committed = (p: string) => async () => repoDir(p);
   let payload: EvalRunPayload;
   if (parsed.table === "llm") {
@@ -103,16 +103,6 @@ export async function launchEvaluation(db: Db, input: LaunchEvaluationInput, act
   const job = await enqueueJob(db, { kind: "eval.run", payload: evalRunPayload.parse(payload), maxAttempts: 2 }, actorId);
   await recordAudit(db, { actorId, action: "eval.launch", target: job.id, details: payload });
   return job;
-}
-
-/** The folder a role serves now as the database says (active version, else the built-in default). */
-async function servedDir(db: Db, role: ModelRole): Promise<string> {
-  const [row] = await db
-    .select({ dir: modelVersions.dir })
-    .from(activeModels)
-    .innerJoin(modelVersions, eq(modelVersions.id, activeModels.modelVersionId))
-    .where(eq(activeModels.role, role));
-  return row?.dir ?? builtInModelDir(role);
 }
 
 const isVersionId = (choice: string) => z.uuid().safeParse(choice).success;

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { Db } from "../db/client";
+import { servedDirInDb } from "./activeModels";
 import { enqueueJob } from "./enqueueJob";
 import { parseInput } from "./validation";
 import { recordAudit } from "./recordAudit";
@@ -36,6 +37,8 @@ export const launchTrainerRunInput = z
     data: z.string().min(1).optional(),
     /** llm: `behavior` (BoigLLM, KPI in the prompt) or `nokpi` (the paper's fine-tuned baseline without it). */
     variant: z.enum(["behavior", "nokpi"]).optional(),
+    /** llm behavior: the registry role the artifact fills: `boigllm` (writes verbalizations, default) or `reward` (scores images). */
+    servesAs: z.enum(["boigllm", "reward"]).optional(),
     /** detector: network architecture (the evaluation detector uses another one than the default). */
     arch: z.enum(DETECTOR_ARCHES).optional(),
     /** sd-base: train on images of this KPI bucket only (the paper's SFT baseline uses `high`). */
@@ -64,6 +67,14 @@ export const launchTrainerRunInput = z
     if (v.task === "tiny" && v.data) ctx.addIssue({ code: "custom", path: ["data"], message: "does not apply to the tiny task" });
     if (v.task !== "detector" && v.arch) ctx.addIssue({ code: "custom", path: ["arch"], message: "applies to the detector task only" });
     if (v.task !== "llm" && v.variant) ctx.addIssue({ code: "custom", path: ["variant"], message: "applies to the llm task only" });
+    if (v.servesAs && (v.task !== "llm" || v.variant === "nokpi"))
+      ctx.addIssue({ code: "custom", path: ["servesAs"], message: "applies to BoigLLM behavior runs only" });
+    else if (v.servesAs === "reward" && !(Number(v.settings.kpi_contrast_weight) > 0))
+      ctx.addIssue({
+        code: "custom",
+        path: ["settings", "kpi_contrast_weight"],
+        message: "is required for a reward model (the committed one uses 1): without it the KPI label barely changes the scores",
+      });
     if (v.variant === "nokpi" && v.settings.kpi_contrast_weight !== undefined)
       ctx.addIssue({ code: "custom", path: ["settings", "kpi_contrast_weight"], message: "needs the behavior variant: the no-KPI baseline has no KPI label to contrast" });
     const allowed: readonly string[] = TRAINER_SETTINGS[v.task];
@@ -97,9 +108,15 @@ export function trainerArgs(run: TrainerRunPayload, outDir: string, resume: bool
 }
 export type TrainerRunPayload = z.infer<typeof launchTrainerRunInput>;
 
-/** Queues a training run as a durable job (the worker runs the Python trainer as a subprocess). */
+/**
+ * Queues a training run as a durable job (the worker runs the Python trainer as a subprocess).
+ * A DDPO run without an explicit reward model is pinned to the reward the app serves at launch
+ * (the registry's active reward version, else the built-in one), so a later promotion does not
+ * change the reward under a run that resumes, and the manifest's command names it.
+ */
 export async function launchTrainerRun(db: Db, input: z.input<typeof launchTrainerRunInput>, actorId: string | null) {
-  const payload = parseInput(launchTrainerRunInput, input);
+  const parsed = parseInput(launchTrainerRunInput, input);
+  const payload = parsed.task === "ddpo" && !parsed.boigllm ? { ...parsed, boigllm: await servedDirInDb(db, "reward") } : parsed;
   const job = await enqueueJob(db, { kind: "trainer.run", payload, maxAttempts: 3 }, actorId);
   await recordAudit(db, { actorId, action: "run.launch", target: job.id, details: payload });
   return job;

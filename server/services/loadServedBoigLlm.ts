@@ -32,4 +32,24 @@ export async function loadServedBoigLlm(modelDir?: string): Promise<BoigLlm> {
   return llm;
 }
 
+/**
+ * The BoigLLM checkpoint that scores images (SPEC §4 reward; scoreImages, the DDPO reward server):
+ * `modelDir` if given, else the registry's active reward version, else BOIG_REWARD_DIR, else
+ * models/artifacts/boigllm-reward, and where none of those exists the served BoigLLM itself (one
+ * model for both jobs, as in the paper). A separate checkpoint exists because the loss that makes
+ * the reward track the KPI (the KPI-contrast term at full weight) degrades verbalizations
+ * (docs/results.md), so the app writes verbalizations with one model and scores with the other.
+ */
+export function servedRewardDir(modelDir?: string): string {
+  const chosen = modelDir ?? getActiveModelDir("reward") ?? env().BOIG_REWARD_DIR;
+  if (chosen) return path.resolve(env().repoRoot, chosen);
+  const committed = defaultBoigLlmDir("boigllm-reward");
+  return fs.existsSync(path.join(committed, "manifest.json")) ? committed : servedBoigLlmDir();
+}
+
+
+export async function loadServedReward(modelDir?: string): Promise<BoigLlm> {
+  return loadServedBoigLlm(servedRewardDir(modelDir));
+}
+
 export const modelInfo = (llm: BoigLlm) => ({ name: llm.name, version: llm.version });

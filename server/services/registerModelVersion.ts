@@ -39,6 +39,7 @@ export const registerModelVersionInput = z.object({
 /** The manifest `kind` each role's loader accepts: a role never holds another kind of model. */
 const ROLE_KINDS: Record<ModelRole, string> = {
   boigllm: "boigllm",
+  reward: "boigllm",
   boigsd: "boigsd",
   verbalizer: "scene-detector",
   evaluator: "scene-detector",
@@ -46,10 +47,10 @@ const ROLE_KINDS: Record<ModelRole, string> = {
 };
 
 /** The registry role a trainer run's artifact fills, or null (tiny demo, the no-KPI LLM baseline). */
-export function roleOfTrainerRun(run: Pick<TrainerRunPayload, "task" | "variant" | "arch">): ModelRole | null {
+export function roleOfTrainerRun(run: Pick<TrainerRunPayload, "task" | "variant" | "arch" | "servesAs">): ModelRole | null {
   switch (run.task) {
     case "llm":
-      return (run.variant ?? "behavior") === "behavior" ? "boigllm" : null;
+      return (run.variant ?? "behavior") === "behavior" ? (run.servesAs ?? "boigllm") : null;
     case "sd-base":
     case "sd-sft":
     case "ddpo":
@@ -70,8 +71,8 @@ function checkRoleFits(role: ModelRole, dir: string, manifest: Manifest) {
   if (manifest.kind !== ROLE_KINDS[role])
     throw modelInvalid(`${dir} holds a ${manifest.kind} model; the ${role} role needs a ${ROLE_KINDS[role]}`, { artifactDir: dir });
   const variant = (manifest.llm as { variant?: unknown } | undefined)?.variant;
-  if (role === "boigllm" && variant !== "behavior")
-    throw modelInvalid(`${dir} holds the ${String(variant)} variant of BoigLLM; the boigllm role serves the behavior model`, { artifactDir: dir });
+  if ((role === "boigllm" || role === "reward") && variant !== "behavior")
+    throw modelInvalid(`${dir} holds the ${String(variant)} variant of BoigLLM; the ${role} role serves the behavior model`, { artifactDir: dir });
 }
 
 const safePart = (text: string) => text.replace(/[^A-Za-z0-9._-]+/g, "_").slice(0, 80);

@@ -13,7 +13,7 @@ import { decodeImage } from "../verbalize/decodeImage";
 import { estimateTrueKpis } from "./estimateTrueKpis";
 import { findSimulatorWorld } from "./findSimulatorWorld";
 import { getRewardBaseline, percentileOf } from "./getRewardBaseline";
-import { loadServedBoigLlm } from "./loadServedBoigLlm";
+import { loadServedReward } from "./loadServedBoigLlm";
 import { scoreImages, type DetectorMode } from "./scoreImages";
 
 export type HistoryFields = { kind: DatasetKind; brand: string | null; date: string; prompt: string; keywords: string[] };
@@ -28,7 +28,7 @@ export async function scoreForHistory(
 ): Promise<{ rows: ScoredImageValues[]; models: Record<string, { name: string; version: string }>; baselinePosts: number }> {
   const request = { kind: fields.kind, brand: fields.brand ?? undefined, date: fields.date, prompt: fields.prompt, keywords: fields.keywords };
   const scored = await scoreImages(images.map((image) => ({ ...request, image: image.bytes, detector })));
-  const llm = await loadServedBoigLlm();
+  const llm = await loadServedReward();
   const baseline = await getRewardBaseline(db, llm, fields.kind, fields.brand);
   const decoded = images.map((image) => decodeImage(image.bytes));
   const world = await findSimulatorWorld(db, fields.kind, fields.brand);

@@ -17,7 +17,7 @@ import { decodeImage, type DecodedImage } from "../verbalize/decodeImage";
 import { droppedObjectLabels, parseCanonicalText, toCanonicalText } from "../verbalize/canonical";
 import type { Verbalization } from "../verbalize/types";
 import { verbalizeImage } from "../verbalize/verbalizeImage";
-import { loadServedBoigLlm, modelInfo } from "./loadServedBoigLlm";
+import { loadServedReward, modelInfo } from "./loadServedBoigLlm";
 import { DETECTOR_CHOICES, loadDetector, type DetectorChoice } from "./loadDetector";
 import { checkBrand, promptFieldsShape, toRewardPromptFields } from "./promptFieldsInput";
 import { parseInput } from "./validation";
@@ -38,7 +38,7 @@ export type ScoreImageInput = z.input<typeof scoreImageInput>;
 type ValidInput = z.output<typeof scoreImageInput>;
 
 export type ScoreOptions = {
-  /** BoigLLM artifact folder (default: BOIG_BOIGLLM_DIR, else models/artifacts/boigllm). */
+  /** BoigLLM artifact folder that scores (default: the served reward model, servedRewardDir). */
   modelDir?: string;
   batchSize?: number;
   /** Per-attribute contributions (default true; 1 + attributes scorings per image). */
@@ -73,7 +73,7 @@ export async function scoreImages(inputs: readonly ScoreImageInput[], options: S
 
 async function scoreValid(inputs: readonly ValidInput[], options: ScoreOptions, imagePath: (i: number) => string): Promise<ScoredImage[]> {
   const images = inputs.map((input, i) => decodeAt(input.image, imagePath(i)));
-  const llm = await loadServedBoigLlm(options.modelDir);
+  const llm = await loadServedReward(options.modelDir);
   const verbalized = await Promise.all(inputs.map((input, i) => verbalizeWith(images[i]!, input.detector)));
   const requests = inputs.map((input, i) => rewardRequest(toRewardPromptFields(input), verbalized[i]!.verbalization));
   const rewards = await computeRewards(llm, requests, { batchSize: options.batchSize, breakdown: options.breakdown ?? true });

@@ -25,9 +25,10 @@ export type Verification = { files: number; golden: { file: string; graph: strin
 /** Loads the folder as the app will serve it for the role (each loader re-checks its files' sha256). */
 async function loadAsServed(role: ModelRole, dir: string): Promise<void> {
   switch (role) {
-    case "boigllm": {
+    case "boigllm":
+    case "reward": {
       const llm = await loadBoigLlm(dir);
-      if (llm.variant !== "behavior") throw modelInvalid(`it is the ${llm.variant} variant of BoigLLM; the boigllm role serves the behavior model`);
+      if (llm.variant !== "behavior") throw modelInvalid(`it is the ${llm.variant} variant of BoigLLM; the ${role} role serves the behavior model`);
       return;
     }
     case "boigsd":

@@ -95,6 +95,7 @@ describe(`model registry (${testDbKind()})`, () => {
   it("maps trainer runs to roles", () => {
     expect(roleOfTrainerRun({ task: "llm" })).toBe("boigllm");
     expect(roleOfTrainerRun({ task: "llm", variant: "nokpi" })).toBeNull();
+    expect(roleOfTrainerRun({ task: "llm", servesAs: "reward" })).toBe("reward");
     expect(roleOfTrainerRun({ task: "ddpo" })).toBe("boigsd");
     expect(roleOfTrainerRun({ task: "detector" })).toBe("verbalizer");
     expect(roleOfTrainerRun({ task: "detector", arch: "dilated" })).toBe("evaluator");
@@ -269,5 +270,30 @@ describe(`model registry (${testDbKind()})`, () => {
     const version = await getModelVersion(handle.db, result.modelVersionId!);
     expect(version).toMatchObject({ role: "boigsd", source: "run", runJobId: job.id, active: false });
     expect(version.dir.startsWith(path.join(temp.dataDir, "models", "boigsd") + path.sep)).toBe(true);
+  });
+  it("serves a separate reward model: the committed one by default, a promoted version after, never a no-KPI model", async () => {
+    const { servedRewardDir, servedBoigLlmDir, loadServedReward } = await import("@/server/services/loadServedBoigLlm");
+    const { launchTrainerRun } = await import("@/server/services/launchTrainerRun");
+    if (!env().BOIG_REWARD_DIR) expect(servedRewardDir()).toBe(path.join(env().repoRoot, "models/artifacts/boigllm-reward"));
+    expect(servedRewardDir()).not.toBe(servedBoigLlmDir());
+    const committedReward = path.join(env().repoRoot, "models/artifacts/boigllm-reward");
+    // A DDPO run launched without a reward model is pinned to the one served at launch.
+    const ddpo = await launchTrainerRun(handle.db, { task: "ddpo", data: "/w" }, adminId);
+    expect((ddpo.payload as { boigllm?: string }).boigllm).toBe(builtInModelDir("reward"));
+    // A no-KPI model cannot be the reward; a behavior one can, and promoting it changes what scores.
+    await expectAppError(registerModelVersion(handle.db, { role: "reward", sourceDir: path.join(env().repoRoot, "models/artifacts/boigllm-nokpi"), source: "run" }), "MODEL_INVALID");
+    const version = await registerModelVersion(handle.db, { role: "reward", sourceDir: committedReward, source: "run", actorId: adminId });
+    await promoteModelVersion(handle.db, adminId, version.id);
+    expect(servedRewardDir()).toBe(version.dir);
+    expect((await loadServedReward()).artifactDir).toBe(version.dir);
+    const pinned = await launchTrainerRun(handle.db, { task: "ddpo", data: "/w", boigllm: "/explicit" }, adminId);
+    expect((pinned.payload as { boigllm?: string }).boigllm).toBe("/explicit");
+    expect((await launchTrainerRun(handle.db, { task: "ddpo", data: "/w" }, adminId)).payload).toMatchObject({ boigllm: version.dir });
+    // Reward runs are BoigLLM behavior runs with the KPI-contrast term.
+    const fields = async (input: Parameters<typeof launchTrainerRun>[1]) =>
+      (((await launchTrainerRun(handle.db, input, adminId).catch((e: unknown) => e)) as AppError).details?.fields as { path: string }[]).map((f) => f.path);
+    expect(await fields({ task: "llm", data: "/i", servesAs: "reward" })).toEqual(["settings.kpi_contrast_weight"]);
+    expect(await fields({ task: "llm", data: "/i", variant: "nokpi", servesAs: "reward" })).toContain("servesAs");
+    expect(await fields({ task: "sd-base", data: "/w", servesAs: "reward" })).toContain("servesAs");
   });
 });
