@@ -29,7 +29,7 @@ const schema = z.object({
   /** BoigLLM (behavior) artifact the app and `boig score` serve; default models/artifacts/boigllm. */
   BOIG_BOIGLLM_DIR: z.string().optional(),
   /** BoigLLM reward-model artifact that scores images (Studio, `boig score`, DDPO); default
-   *  models/artifacts/boigllm-reward, else the BoigLLM above when that folder is absent. */
+   *  BOIG_BOIGLLM_DIR when only that is set, else models/artifacts/boigllm-reward. */
   BOIG_REWARD_DIR: z.string().optional(),
   /** BoigSD artifact the app and `boig generate` serve; default models/artifacts/boigsd. */
   BOIG_BOIGSD_DIR: z.string().optional(),

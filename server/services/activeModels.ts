@@ -29,12 +29,17 @@ export const COMMITTED_MODEL_FOLDERS: Record<ModelRole, string> = {
 
 /**
  * What a role serves with no active registry version: its env override, else the committed folder.
- * A reward role without either scores with the BoigLLM itself (one model for both, as in the paper).
+ * The reward role follows BOIG_BOIGLLM_DIR when only that is set (a BoigLLM trained on other data
+ * has another vocabulary and labels, so the committed reward would not fit it), and without a
+ * committed reward folder it scores with the BoigLLM itself (one model for both, as in the paper).
  */
 export function builtInModelDir(role: ModelRole): string {
   const config = env();
   const override =
-    role === "boigllm" ? config.BOIG_BOIGLLM_DIR : role === "reward" ? config.BOIG_REWARD_DIR : role === "boigsd" ? config.BOIG_BOIGSD_DIR : undefined;
+    role === "boigllm" ? config.BOIG_BOIGLLM_DIR
+    : role === "reward" ? (config.BOIG_REWARD_DIR ?? config.BOIG_BOIGLLM_DIR)
+    : role === "boigsd" ? config.BOIG_BOIGSD_DIR
+    : undefined;
   const dir = path.resolve(config.repoRoot, override ?? path.join("models/artifacts", COMMITTED_MODEL_FOLDERS[role]));
   if (role === "reward" && !override && !fs.existsSync(path.join(dir, "manifest.json"))) return builtInModelDir("boigllm");
   return dir;

@@ -11,7 +11,7 @@ import path from "node:path";
 import { env } from "../env";
 import { AppError } from "../errors";
 import { defaultBoigLlmDir, loadBoigLlm, type BoigLlm } from "../ml/boigLlm";
-import { getActiveModelDir } from "./activeModels";
+import { builtInModelDir, getActiveModelDir } from "./activeModels";
 
 export function servedBoigLlmDir(modelDir?: string): string {
   const chosen = modelDir ?? getActiveModelDir("boigllm") ?? env().BOIG_BOIGLLM_DIR ?? defaultBoigLlmDir("boigllm");
@@ -34,17 +34,14 @@ export async function loadServedBoigLlm(modelDir?: string): Promise<BoigLlm> {
 
 /**
  * The BoigLLM checkpoint that scores images (SPEC §4 reward; scoreImages, the DDPO reward server):
- * `modelDir` if given, else the registry's active reward version, else BOIG_REWARD_DIR, else
- * models/artifacts/boigllm-reward, and where none of those exists the served BoigLLM itself (one
- * model for both jobs, as in the paper). A separate checkpoint exists because the loss that makes
+ * `modelDir` if given, else the registry's active reward version, else the built-in one
+ * (builtInModelDir: BOIG_REWARD_DIR, else BOIG_BOIGLLM_DIR, else models/artifacts/boigllm-reward,
+ * else the BoigLLM itself — one model for both jobs, as in the paper). A separate checkpoint exists because the loss that makes
  * the reward track the KPI (the KPI-contrast term at full weight) degrades verbalizations
  * (docs/results.md), so the app writes verbalizations with one model and scores with the other.
  */
 export function servedRewardDir(modelDir?: string): string {
-  const chosen = modelDir ?? getActiveModelDir("reward") ?? env().BOIG_REWARD_DIR;
-  if (chosen) return path.resolve(env().repoRoot, chosen);
-  const committed = defaultBoigLlmDir("boigllm-reward");
-  return fs.existsSync(path.join(committed, "manifest.json")) ? committed : servedBoigLlmDir();
+  return path.resolve(env().repoRoot, modelDir ?? getActiveModelDir("reward") ?? builtInModelDir("reward"));
 }
 
 

@@ -274,7 +274,7 @@ describe(`model registry (${testDbKind()})`, () => {
   it("serves a separate reward model: the committed one by default, a promoted version after, never a no-KPI model", async () => {
     const { servedRewardDir, servedBoigLlmDir, loadServedReward } = await import("@/server/services/loadServedBoigLlm");
     const { launchTrainerRun } = await import("@/server/services/launchTrainerRun");
-    if (!env().BOIG_REWARD_DIR) expect(servedRewardDir()).toBe(path.join(env().repoRoot, "models/artifacts/boigllm-reward"));
+    if (!env().BOIG_REWARD_DIR && !env().BOIG_BOIGLLM_DIR) expect(servedRewardDir()).toBe(path.join(env().repoRoot, "models/artifacts/boigllm-reward"));
     expect(servedRewardDir()).not.toBe(servedBoigLlmDir());
     const committedReward = path.join(env().repoRoot, "models/artifacts/boigllm-reward");
     // A DDPO run launched without a reward model is pinned to the one served at launch.
