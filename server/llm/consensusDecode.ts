@@ -19,14 +19,18 @@ export async function generateConsensus(
   requests: readonly GenerateRequest[],
   options: ConsensusOptions = {},
 ): Promise<GeneratedVerbalization[]> {
-  const samples = Math.max(1, options.samples ?? DEFAULT_CONSENSUS.samples);
-  // Row r·samples + s is sample s of request r; each row has its own seeded stream.
+  const perRequest = await drawSamples(llm, requests, { ...DEFAULT_CONSENSUS, ...options });
+  return perRequest.map((drawn) => medoidShot(drawn));
+}
+
+/** `samples` seeded samples per request, grouped by request (row r·samples + s is sample s of request r, each row its own stream). */
+export async function drawSamples(
+  llm: BoigLlm,
+  requests: readonly GenerateRequest[],
+  options: Required<Pick<ConsensusOptions, "samples" | "temperature" | "topP">> & Pick<ConsensusOptions, "seed" | "batchSize">,
+): Promise<GeneratedVerbalization[][]> {
+  const samples = Math.max(1, options.samples);
   const expanded = requests.flatMap((request) => Array.from({ length: samples }, () => request));
-  const drawn = await generateVerbalizations(llm, expanded, {
-    temperature: options.temperature ?? DEFAULT_CONSENSUS.temperature,
-    topP: options.topP ?? DEFAULT_CONSENSUS.topP,
-    seed: options.seed ?? 0,
-    batchSize: options.batchSize,
-  });
-  return requests.map((_, r) => medoidShot(drawn.slice(r * samples, (r + 1) * samples)));
+  const drawn = await generateVerbalizations(llm, expanded, { temperature: options.temperature, topP: options.topP, seed: options.seed ?? 0, batchSize: options.batchSize });
+  return requests.map((_, r) => drawn.slice(r * samples, (r + 1) * samples));
 }

@@ -15,6 +15,7 @@
  */
 import { METRIC_DIRECTION, METRIC_NAMES, verbalizationMetrics, type ScoredVerbalization } from "../eval/verbalizationMetrics";
 import type { BoigLlm } from "../ml/boigLlm";
+import { drawSamples } from "./consensusDecode";
 import { generateVerbalizations, type GeneratedVerbalization, type GenerateRequest } from "./decode";
 
 export type MbrOptions = { samples?: number; temperature?: number; topP?: number; seed?: number; batchSize?: number };
@@ -56,18 +57,10 @@ export async function generateMbr(
   requests: readonly GenerateRequest[],
   options: MbrOptions = {},
 ): Promise<GeneratedVerbalization[]> {
-  const samples = Math.max(1, options.samples ?? DEFAULT_MBR.samples);
   const greedy = await generateVerbalizations(llm, requests, { temperature: 0, batchSize: options.batchSize });
-  // Row r·samples + s is sample s of request r; each row has its own seeded stream.
-  const expanded = requests.flatMap((request) => Array.from({ length: samples }, () => request));
-  const drawn = await generateVerbalizations(llm, expanded, {
-    temperature: options.temperature ?? DEFAULT_MBR.temperature,
-    topP: options.topP ?? DEFAULT_MBR.topP,
-    seed: options.seed ?? 0,
-    batchSize: options.batchSize,
-  });
+  const perRequest = await drawSamples(llm, requests, { ...DEFAULT_MBR, ...options });
   return requests.map((_, r) => {
-    const candidates = [greedy[r]!, ...drawn.slice(r * samples, (r + 1) * samples)];
+    const candidates = [greedy[r]!, ...perRequest[r]!];
     return candidates[mbrChoice(candidates.map((c) => c.verbalization))]!;
   });
 }
