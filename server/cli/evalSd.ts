@@ -38,7 +38,7 @@ export function registerEvalSd(program: Command) {
     .option("--base <dir>", "base model artifact", "models/artifacts/boigsd-base")
     .option("--sft <dir>", "SFT baseline artifact", "models/artifacts/boigsd-sft")
     .option("--boigsd <dir>", "DDPO-aligned model artifact", "models/artifacts/boigsd")
-    .option("--model <dir>", "BoigLLM for the rewards (default: the served one)")
+    .option("--model <dir>", "BoigLLM for the rewards (default: the served reward model)")
     .option("--prompts <n>", "test posts per dataset and bucket", "16")
     .option("--samples <n>", "images per prompt and model", "2")
     .option("--steps <n>", "DDIM steps (default: the app's)")
