@@ -36,9 +36,9 @@ export async function loadServedBoigLlm(modelDir?: string): Promise<BoigLlm> {
  * The BoigLLM checkpoint that scores images (SPEC §4 reward; scoreImages, the DDPO reward server):
  * `modelDir` if given, else the registry's active reward version, else the built-in one
  * (builtInModelDir: BOIG_REWARD_DIR, else BOIG_BOIGLLM_DIR, else models/artifacts/boigllm-reward,
- * else the BoigLLM itself — one model for both jobs, as in the paper). A separate checkpoint exists because the loss that makes
- * the reward track the KPI (the KPI-contrast term at full weight) degrades verbalizations
- * (docs/results.md), so the app writes verbalizations with one model and scores with the other.
+ * else the BoigLLM itself — one model for both jobs, as in the paper). A separate checkpoint exists
+ * because the loss that makes the reward track the KPI (the KPI-contrast term at full weight)
+ * degrades verbalizations (docs/results.md), so the app writes with one model and scores with the other.
  */
 export function servedRewardDir(modelDir?: string): string {
   return path.resolve(env().repoRoot, modelDir ?? getActiveModelDir("reward") ?? builtInModelDir("reward"));
