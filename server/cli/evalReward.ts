@@ -56,11 +56,12 @@ export function registerEvalReward(program: Command) {
           batchSize: opts.batchSize,
           onProgress: (f, m) => progress.update(f, m),
         });
-        const samples = opts.samplesFrom
+        const sdModelDir = opts.samplesFrom ? path.resolve(opts.samplesFrom) : null;
+        const samples = sdModelDir
           ? await rewardOnSamples({
               data,
               world: world!,
-              sdModelDir: path.resolve(opts.samplesFrom),
+              sdModelDir,
               boigllmDir: llm.artifactDir,
               prompts: opts.samplePrompts,
               samplesPerPrompt: opts.samplesPerPrompt,
@@ -68,10 +69,10 @@ export function registerEvalReward(program: Command) {
             })
           : undefined;
         progress.stop();
-        if (json) progress.result(samples ? { ...report, samples: { sdModel: path.resolve(opts.samplesFrom!), reports: samples } } : report);
+        if (json) progress.result(samples ? { ...report, samples: { sdModel: sdModelDir, reports: samples } } : report);
         else {
           printReport(report);
-          if (samples) printSamples(path.resolve(opts.samplesFrom!), samples);
+          if (samples) printSamples(sdModelDir!, samples);
         }
       } finally {
         progress.stop();

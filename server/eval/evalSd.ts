@@ -76,7 +76,7 @@ export type SdEvalReport = {
   seconds: number;
 };
 
-export type TestPost = { record: TestRecord; post: NormalizedRow; position: number };
+type TestPost = { record: TestRecord; post: NormalizedRow; position: number };
 
 const BUCKETS: readonly Bucket[] = ["high", "medium", "low"];
 const mean = (xs: readonly number[]) => (xs.length ? xs.reduce((s, x) => s + x, 0) / xs.length : Number.NaN);
@@ -145,7 +145,7 @@ export async function evalSd(options: EvalSdOptions): Promise<SdEvalReport> {
   };
 }
 
-export type Group = { dataset: string; kind: DatasetKind; bucket: Bucket; posts: TestPost[]; all: TestPost[] };
+type Group = { dataset: string; kind: DatasetKind; bucket: Bucket; posts: TestPost[]; all: TestPost[] };
 
 /** Per dataset and bucket: the first `limit` distinct test posts in file order (a multi-image post
  *  is one prompt), and every test image of the bucket (the FID-like reference). */

@@ -44,6 +44,8 @@ export type SampleRankingReport = {
   meanTrueKpi: number;
 };
 
+const mean = (xs: readonly number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
+
 export async function rewardOnSamples(options: RewardOnSamplesOptions): Promise<SampleRankingReport[]> {
   const prompts = options.prompts ?? 16;
   const samples = options.samplesPerPrompt ?? 8;
@@ -73,7 +75,6 @@ export async function rewardOnSamples(options: RewardOnSamplesOptions): Promise<
       }
       options.onProgress?.(++done / total, `${group.dataset}: prompt ${p + 1}/${group.posts.length}`);
     }
-    const mean = (xs: readonly number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
     reports.push({
       dataset: group.dataset,
       prompts: group.posts.length,

@@ -19,8 +19,19 @@ export async function generateConsensus(
   requests: readonly GenerateRequest[],
   options: ConsensusOptions = {},
 ): Promise<GeneratedVerbalization[]> {
-  const perRequest = await drawSamples(llm, requests, { ...DEFAULT_CONSENSUS, ...options });
+  const perRequest = await drawSamples(llm, requests, withSamplingDefaults(options, DEFAULT_CONSENSUS));
   return perRequest.map((drawn) => medoidShot(drawn));
+}
+
+/** The options with each sampling setting left unset (or undefined) taken from `defaults`. */
+export function withSamplingDefaults(options: ConsensusOptions, defaults: { samples: number; temperature: number; topP: number }) {
+  return {
+    samples: options.samples ?? defaults.samples,
+    temperature: options.temperature ?? defaults.temperature,
+    topP: options.topP ?? defaults.topP,
+    seed: options.seed,
+    batchSize: options.batchSize,
+  };
 }
 
 /** `samples` seeded samples per request, grouped by request (row r·samples + s is sample s of request r, each row its own stream). */

@@ -15,7 +15,7 @@
  */
 import { METRIC_DIRECTION, METRIC_NAMES, verbalizationMetrics, type ScoredVerbalization } from "../eval/verbalizationMetrics";
 import type { BoigLlm } from "../ml/boigLlm";
-import { drawSamples } from "./consensusDecode";
+import { drawSamples, withSamplingDefaults } from "./consensusDecode";
 import { generateVerbalizations, type GeneratedVerbalization, type GenerateRequest } from "./decode";
 
 export type MbrOptions = { samples?: number; temperature?: number; topP?: number; seed?: number; batchSize?: number };
@@ -58,7 +58,7 @@ export async function generateMbr(
   options: MbrOptions = {},
 ): Promise<GeneratedVerbalization[]> {
   const greedy = await generateVerbalizations(llm, requests, { temperature: 0, batchSize: options.batchSize });
-  const perRequest = await drawSamples(llm, requests, { ...DEFAULT_MBR, ...options });
+  const perRequest = await drawSamples(llm, requests, withSamplingDefaults(options, DEFAULT_MBR));
   return requests.map((_, r) => {
     const candidates = [greedy[r]!, ...perRequest[r]!];
     return candidates[mbrChoice(candidates.map((c) => c.verbalization))]!;

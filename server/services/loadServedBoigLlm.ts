@@ -10,12 +10,11 @@ import fs from "node:fs";
 import path from "node:path";
 import { env } from "../env";
 import { AppError } from "../errors";
-import { defaultBoigLlmDir, loadBoigLlm, type BoigLlm } from "../ml/boigLlm";
+import { loadBoigLlm, type BoigLlm } from "../ml/boigLlm";
 import { builtInModelDir, getActiveModelDir } from "./activeModels";
 
 export function servedBoigLlmDir(modelDir?: string): string {
-  const chosen = modelDir ?? getActiveModelDir("boigllm") ?? env().BOIG_BOIGLLM_DIR ?? defaultBoigLlmDir("boigllm");
-  return path.resolve(env().repoRoot, chosen);
+  return path.resolve(env().repoRoot, modelDir ?? getActiveModelDir("boigllm") ?? builtInModelDir("boigllm"));
 }
 
 export async function loadServedBoigLlm(modelDir?: string): Promise<BoigLlm> {
