@@ -2,9 +2,11 @@
 import { useState } from "react";
 import { useRouter, useSearchParams } from "next/navigation";
 import { signIn } from "next-auth/react";
+import { useQueryClient } from "@tanstack/react-query";
 
 export function SignInForm() {
   const router = useRouter();
+  const queryClient = useQueryClient();
   const params = useSearchParams();
   const [error, setError] = useState<string | null>(null);
   const [pending, setPending] = useState(false);
@@ -25,6 +27,8 @@ export function SignInForm() {
       setError(result?.error?.startsWith("Too many failed sign-ins") ? result.error : "Wrong email or password.");
       return;
     }
+    // A session that expired without "Sign out" may have left another user's data in the cache.
+    queryClient.clear();
     const next = params.get("callbackUrl");
     router.replace(next && next.startsWith("/") ? next : "/");
     router.refresh();
