@@ -37,6 +37,7 @@ const NUMBER_SETTINGS: Record<string, { key: string; label: string; step: string
     { key: "ddim_steps", label: "DDIM steps", step: "1", hint: "" },
     { key: "clip_range", label: "PPO clip range", step: "any", hint: "" },
     { key: "train_batch_size", label: "Train batch size", step: "1", hint: "" },
+    { key: "anchor_weight", label: "Anchor weight", step: "any", hint: "denoising loss on real high-KPI images in each PPO step: keeps samples real (docs/boigsd.md); empty = off" },
   ],
 };
 const settingsFor = (kind: RunKind) =>

@@ -23,7 +23,7 @@ from .export_onnx import REPO_ROOT
 from .progress import ProgressEmitter
 from .reward_bridge import RewardBridge
 from .run_setup import publish_artifact, require_data_dir, resolve_device
-from .sd_data import empty_prompt_ids, load_sd_world
+from .sd_data import ImageSet, empty_prompt_ids, load_sd_world
 from .sd_export import export_sd, repo_relative, write_sd_manifest
 from .sd_lora import merge_lora
 from .sd_model import parameter_counts
@@ -56,6 +56,21 @@ def config_for_run(args: argparse.Namespace, stored: Optional[Dict[str, Any]], i
             raise UsageError(f"--steps (epochs) {args.steps} is below the checkpoint's epoch {stored['epoch']}")
         config = replace(config, epochs=args.steps)
     return config
+
+
+def anchor_images(train: ImageSet, config: DdpoConfig) -> Optional[ImageSet]:
+    """The real training images of the anchor term (ddpo_train.py): the config's bucket, the prompt set's datasets."""
+    if config.anchor_weight <= 0:
+        return None
+    if config.anchor_bucket not in ("all", "high", "medium", "low"):
+        raise UsageError(f"--set anchor_bucket={config.anchor_bucket}: one of all, high, medium, low")
+    index = [
+        i for i, (kind, bucket) in enumerate(zip(train.kinds, train.buckets))
+        if config.prompt_set in ("all", kind) and config.anchor_bucket in ("all", bucket)
+    ]
+    if not index:
+        raise UsageError(f"--data has no {config.prompt_set} training images in bucket {config.anchor_bucket} for the anchor")
+    return train.subset(index)
 
 
 def reproduce_command(config: DdpoConfig, data_dir: Path, run_dir: Path, boigllm: Optional[str]) -> str:
@@ -115,6 +130,7 @@ def run_train_ddpo(args: argparse.Namespace, emitter: ProgressEmitter) -> None:
         )
         data = load_sd_world(data_dir, pipeline.config.image_size, pipeline.config.max_tokens, pipeline.config.vocab_min_count,
                              pipeline.config.vocab_max_size, tokenizer=tokenizer)
+        anchor = anchor_images(data.train, config)
         with RewardBridge(boigllm, data_dir) as bridge:
             # FID-like reference: real held-out images (a fixed prefix), against which every epoch's
             # held-out samples are measured (the anti-collapse guard of the selection).
@@ -126,7 +142,7 @@ def run_train_ddpo(args: argparse.Namespace, emitter: ProgressEmitter) -> None:
             )
             trainer = DdpoTrainer(
                 config, pipeline, empty_prompt_ids(tokenizer, pipeline.config.max_tokens), train_prompts, held_out, grid, bridge, run_dir,
-                emitter, stop, fid_like=fid_like,
+                emitter, stop, fid_like=fid_like, anchor=anchor,
             )
             if stored is not None:
                 trainer.restore(stored)

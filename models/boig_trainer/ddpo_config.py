@@ -37,6 +37,10 @@ class DdpoConfig:
     lora_learning_rate: float = 3e-4  # ddpo-pytorch's LoRA LR
     weight_decay: float = 1e-4  # AdamW decay (ddpo-pytorch: 1e-4)
     grad_clip: float = 1.0  # global grad-norm clip per optimizer step
+    # --- anchor (PPO-ptx, Ouyang et al. 2022 eq. 2): the SD denoising loss on real training images, added to each PPO step
+    anchor_weight: float = 0.0  # 0 = plain DDPO; > 0 keeps the policy on the real images' manifold, where the reward was trained and can be trusted
+    anchor_bucket: str = "high"  # KPI bucket of the anchor images ("high" = the SFT objective, paper §3.3; "all" = every training image)
+    anchor_batch_size: int = 8  # real images per PPO minibatch's anchor term
     # --- held-out selection and monitoring
     eval_prompts: int = 4  # held-out (test split) prompts sampled every epoch with fixed noise: the selection criterion
     eval_samples_per_prompt: int = 2  # samples per held-out prompt

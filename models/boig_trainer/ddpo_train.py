@@ -9,7 +9,10 @@
    has stat_min_count rewards), clipped to +-adv_clip_max.
 4. PPO: for each minibatch and each selected timestep, recompute the step's log-probability under
    the current UNet, ratio = exp(logp_new - logp_old), loss = mean(max(-A r, -A clip(r, 1 +- eps))),
-   gradients accumulated over the timesteps, clipped, one AdamW step per minibatch.
+   gradients accumulated over the timesteps, clipped, one AdamW step per minibatch. With
+   anchor_weight > 0, each minibatch also adds that weight x the SD denoising loss on a batch of
+   real training images (PPO-ptx, Ouyang et al. 2022 eq. 2): the reward is only trustworthy near
+   the images it was trained on, and plain DDPO drifts off them (docs/boigsd.md, reward hacking).
 5. Held-out check on fixed test-split prompts with fixed noise: mean reward (the selection
    criterion), true KPI, diversity; a sample grid of fixed prompts (the paper's Figs. 1 and 5).
    The best epoch by the criterion, among epochs that did not collapse, is what gets exported.
@@ -22,7 +25,7 @@ import math
 import os
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Sequence
 
@@ -35,13 +38,16 @@ from .ddpo_prompts import DdpoPrompt, ids_tensor
 from .errors import TrainingStopped
 from .progress import ProgressEmitter
 from .reward_bridge import RewardBridge, to_uint8
+from .sd_data import ImageSet
 from .sd_ddim import ddim_sample, ddim_step_with_logprob, ddim_timesteps, previous_timestep
 from .sd_lora import apply_lora
 from .sd_model import SdPipeline
+from .sd_train import denoising_loss, unet_batch
 from .stopping import StopRequest
 from .synthetic_data import batch_generator
 
 SAMPLE_STREAM, TRAIN_STREAM, HELD_OUT_STREAM, GRID_STREAM = 20, 21, 22, 23
+ANCHOR_STEP_BASE = 1_000_000  # anchor batches are unet_batch steps from here on: (epoch, inner, minibatch) -> one step each
 CHECKPOINT_FORMAT = 1
 
 
@@ -138,11 +144,16 @@ class DdpoTrainer:
     def __init__(
         self, config: DdpoConfig, pipeline: SdPipeline, uncond_ids: List[int], train: List[DdpoPrompt], held_out: List[DdpoPrompt],
         grid: List[DdpoPrompt], bridge: RewardBridge, run_dir: Path, emitter: ProgressEmitter, stop: StopRequest,
-        fid_like: Optional[Callable[[torch.Tensor], Optional[float]]] = None,
+        fid_like: Optional[Callable[[torch.Tensor], Optional[float]]] = None, anchor: Optional[ImageSet] = None,
     ):
         self.config, self.pipeline, self.train, self.held_out, self.grid = config, pipeline, train, held_out, grid
         self.bridge, self.run_dir, self.emitter, self.stop, self.fid_like = bridge, run_dir, emitter, stop, fid_like
         self.uncond = torch.tensor(uncond_ids, dtype=torch.int64)[None, :]  # [1, L]
+        if config.anchor_weight > 0 and not anchor:
+            raise ValueError("anchor_weight > 0 needs anchor images")
+        self.anchor = anchor if config.anchor_weight > 0 else None
+        # The anchor draws images, noise, timesteps and CFG drops exactly as SD training does, seeded by the run's seed.
+        self.anchor_config = replace(pipeline.config, seed=config.seed, unet_batch_size=config.anchor_batch_size)
         for parameter in [*pipeline.text_encoder.parameters(), *pipeline.vae.parameters()]:
             parameter.requires_grad_(False)  # DDPO trains the UNet only (as ddpo-pytorch)
         if config.lora_rank > 0:
@@ -220,7 +231,7 @@ class DdpoTrainer:
         ids_all = ids_tensor(prompts)  # [N, L]
         timesteps = torch.tensor(self.timesteps, dtype=torch.int64)  # [S]
         dims = float(samples.latents[0, 0].numel())
-        stats: Dict[str, List[float]] = {"loss": [], "approx_kl": [], "clipfrac": [], "grad_norm": []}
+        stats: Dict[str, List[float]] = {"loss": [], "approx_kl": [], "clipfrac": [], "grad_norm": [], "anchor_loss": []}
         pipeline.unet.train()
         for inner in range(config.inner_epochs):
             generator = batch_generator(config.seed, TRAIN_STREAM, epoch * 1000 + inner)
@@ -260,6 +271,11 @@ class DdpoTrainer:
                     stats["loss"].extend(per_timestep.tolist())
                     stats["approx_kl"].extend((0.5 * ((log_prob - old) ** 2).mean(dim=0)).tolist())
                     stats["clipfrac"].extend(((ratio - 1.0).abs() > config.clip_range).float().mean(dim=0).tolist())
+                if self.anchor is not None:
+                    anchor_step = ANCHOR_STEP_BASE + (epoch * config.inner_epochs + inner) * 1000 + start // config.train_batch_size
+                    anchor_loss = denoising_loss(pipeline, unet_batch(self.anchor, self.anchor_config, anchor_step, self.uncond[0]))
+                    (config.anchor_weight * anchor_loss).backward()
+                    stats["anchor_loss"].append(float(anchor_loss))
                 norm = torch.nn.utils.clip_grad_norm_(self.trainable, config.grad_clip)
                 stats["grad_norm"].append(float(norm))
                 self.optimizer.step()

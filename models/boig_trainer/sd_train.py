@@ -104,6 +104,16 @@ def unet_batch(train: ImageSet, config: SdTrainConfig, step: int, empty: torch.T
     }
 
 
+def denoising_loss(pipeline: SdPipeline, batch: Dict[str, torch.Tensor]) -> torch.Tensor:
+    """The UNet's noise-prediction MSE on one `unet_batch` (stage 2 of the header; DDPO's anchor term)."""
+    with torch.no_grad():
+        mean, logvar = pipeline.vae.encode(batch["pixels"])  # [B, c, h, w]
+        latent = (mean + torch.exp(0.5 * logvar) * batch["posterior_noise"]) * pipeline.latent_scale  # [B, c, h, w]
+    noisy = pipeline.scheduler.add_noise(latent, batch["noise"], batch["timestep"])  # [B, c, h, w]
+    predicted = pipeline.unet(noisy, batch["timestep"], pipeline.text_encoder(batch["input_ids"]))  # [B, c, h, w]
+    return F.mse_loss(predicted, batch["noise"])
+
+
 def train_sd(
     config: SdTrainConfig,
     train: ImageSet,
@@ -142,14 +152,8 @@ def train_sd(
             pipeline.eval()
             pipeline.latent_scale.fill_(compute_latent_scale(pipeline, train, config))
             pipeline.train()
-        batch = {name: dist.shard(rows) for name, rows in unet_batch(train, config, step, empty).items()}  # this rank's rows [B/W, ...]
-        pixels, ids, posterior_noise, noise, timestep = (batch[k].to(device) for k in ("pixels", "input_ids", "posterior_noise", "noise", "timestep"))
-        with torch.no_grad():
-            mean, logvar = pipeline.vae.encode(pixels)  # [B, c, h, w]
-            latent = (mean + torch.exp(0.5 * logvar) * posterior_noise) * pipeline.latent_scale  # [B, c, h, w]
-        noisy = pipeline.scheduler.add_noise(latent, noise, timestep)  # [B, c, h, w]
-        predicted = pipeline.unet(noisy, timestep, pipeline.text_encoder(ids))  # [B, c, h, w]
-        loss = F.mse_loss(predicted, noise)
+        batch = {name: dist.shard(rows).to(device) for name, rows in unet_batch(train, config, step, empty).items()}  # this rank's rows [B/W, ...]
+        loss = denoising_loss(pipeline, batch)
         loss.backward()
         dist.average_gradients(pipeline)
         torch.nn.utils.clip_grad_norm_(pipeline.denoiser_parameters(), config.grad_clip)

@@ -11,7 +11,7 @@ import signal
 import subprocess
 import time
 from pathlib import Path
-from typing import Dict, List, Set
+from typing import Dict, List, Optional, Set
 
 import numpy as np
 import pytest
@@ -20,9 +20,13 @@ from PIL import Image
 
 from boig_trainer.ddpo_config import ddpo_preset
 from boig_trainer.ddpo_prompts import DdpoPrompt
-from boig_trainer.ddpo_train import DdpoTrainer, PerPromptStatTracker, Samples, sample
+from boig_trainer.ddpo_command import anchor_images
+from boig_trainer.ddpo_train import ANCHOR_STEP_BASE, DdpoTrainer, PerPromptStatTracker, Samples, sample
 from boig_trainer.reward_bridge import PromptFields
+from boig_trainer.errors import UsageError
 from boig_trainer.sd_config import sd_preset
+from boig_trainer.sd_data import ImageSet
+from boig_trainer.sd_train import denoising_loss, unet_batch
 from boig_trainer.sd_lora import LoraPointwise, apply_lora, merge_lora
 from boig_trainer.sd_model import SdPipeline
 from boig_trainer.stopping import StopRequest
@@ -365,7 +369,7 @@ def tiny_pipeline(seed: int = 0) -> SdPipeline:
     return pipeline
 
 
-def ppo_case(config, run_dir: Path):
+def ppo_case(config, run_dir: Path, anchor: Optional[ImageSet] = None):
     """A tiny pipeline, 4 prompts, a trainer without a reward server, and one drawn batch of samples."""
     pipeline = tiny_pipeline()
     uncond = [2, 3] + [0] * (pipeline.config.max_tokens - 2)
@@ -373,7 +377,7 @@ def ppo_case(config, run_dir: Path):
         DdpoPrompt(f"social/p{i}", PromptFields("social", "b", "2022-01-01T00:00:00Z", "x", ()), "high", tuple([2, 5 + i, 6, 3] + [0] * (pipeline.config.max_tokens - 4)))
         for i in range(4)
     ]
-    trainer = DdpoTrainer(config, pipeline, uncond, prompts, prompts, prompts, bridge=None, run_dir=run_dir, emitter=None, stop=StopRequest())
+    trainer = DdpoTrainer(config, pipeline, uncond, prompts, prompts, prompts, bridge=None, run_dir=run_dir, emitter=None, stop=StopRequest(), anchor=anchor)
     drawn = sample(pipeline, torch.tensor([p.input_ids for p in prompts]), trainer.uncond, batch_generator(0, 99, 0), config)
     return pipeline, prompts, trainer, drawn
 
@@ -424,6 +428,56 @@ def test_ppo_with_all_timesteps_in_one_pass_equals_one_timestep_per_pass(tmp_pat
         torch.testing.assert_close(batched[name], single[name], rtol=0, atol=1e-4 * scale + 1e-12)
     for key in ("loss", "approx_kl", "clipfrac"):
         assert batched_stats[key] == pytest.approx(single_stats[key], rel=1e-4, abs=1e-7)
+
+
+def anchor_set(pipeline: SdPipeline, kinds: List[str], buckets: List[Optional[str]]) -> ImageSet:
+    c, n = pipeline.config, len(kinds)
+    generator = torch.Generator().manual_seed(3)
+    pixels = torch.randint(0, 256, (n, 3, c.image_size, c.image_size), generator=generator, dtype=torch.uint8)  # [N, 3, S, S]
+    ids = torch.tensor([[2, 7 + i % 5, 3] + [0] * (c.max_tokens - 3) for i in range(n)])  # [N, L]
+    return ImageSet([f"{k}/media/{i}.png" for i, k in enumerate(kinds)], ["x"] * n, kinds, buckets, pixels, ids)
+
+
+def test_ppo_anchor_adds_the_weighted_denoising_loss_gradient_on_its_images(tmp_path):
+    """PPO-ptx: with anchor_weight w, one minibatch's gradient is the PPO gradient plus w x the SD
+    denoising loss's gradient on the anchor batch that unet_batch draws for that minibatch's step,
+    and the reported anchor_loss is that loss."""
+    weight = 0.7
+    grads, stats = [], []
+    for w in (0.0, weight):
+        config = ddpo_preset("tiny", learning_rate=0.0, clip_range=0.2, train_batch_size=4, grad_clip=1e9, anchor_weight=w, anchor_batch_size=3)
+        pipeline, prompts, trainer, drawn = ppo_case(config, tmp_path, anchor=anchor_set(tiny_pipeline(), ["social"] * 5, ["high"] * 5) if w else None)
+        old = drawn.log_probs - torch.tensor([0.3, -0.2, 0.1, 0.0])[:, None]
+        stats.append(trainer.ppo(1, prompts, Samples(drawn.latents, old, drawn.images), torch.tensor([1.0, -1.0, 0.5, 2.0])))
+        grads.append({name: p.grad.clone() for name, p in pipeline.unet.named_parameters()})
+    pipeline.unet.zero_grad(set_to_none=True)
+    pipeline.unet.train()
+    expected = denoising_loss(pipeline, unet_batch(trainer.anchor, trainer.anchor_config, ANCHOR_STEP_BASE + 1000, trainer.uncond[0]))  # epoch 1, inner 0, minibatch 0
+    expected.backward()
+    assert stats[0]["anchor_loss"] == 0.0 and stats[1]["anchor_loss"] == pytest.approx(float(expected), rel=1e-5)
+    assert stats[1]["loss"] == pytest.approx(stats[0]["loss"], rel=1e-6)  # the PPO objective itself is unchanged
+    moved = 0.0
+    for name, p in pipeline.unet.named_parameters():
+        scale = float(p.grad.abs().max()) + 1e-12
+        torch.testing.assert_close(grads[1][name] - grads[0][name], weight * p.grad, rtol=0, atol=1e-4 * scale + 1e-10)
+        moved += float(p.grad.abs().sum())
+    assert moved > 0
+
+
+def test_anchor_images_pick_the_bucket_and_the_prompt_sets_datasets():
+    pipeline = tiny_pipeline()
+    train = anchor_set(pipeline, ["social", "social", "stock", "stock", "social"], ["high", "low", "high", None, None])
+    config = ddpo_preset("tiny", anchor_weight=1.0)
+    assert anchor_images(train, config).names == ["social/media/0.png", "stock/media/2.png"]
+    assert anchor_images(train, ddpo_preset("tiny", anchor_weight=1.0, prompt_set="social")).names == ["social/media/0.png"]
+    assert len(anchor_images(train, ddpo_preset("tiny", anchor_weight=1.0, anchor_bucket="all"))) == 5
+    assert anchor_images(train, ddpo_preset("tiny")) is None  # weight 0: plain DDPO, no images held
+    with pytest.raises(UsageError, match="anchor_bucket=best: one of all, high, medium, low"):
+        anchor_images(train, ddpo_preset("tiny", anchor_weight=1.0, anchor_bucket="best"))
+    with pytest.raises(UsageError, match="no stock training images in bucket low"):
+        anchor_images(train, ddpo_preset("tiny", anchor_weight=1.0, anchor_bucket="low", prompt_set="stock"))
+    with pytest.raises(ValueError, match="anchor_weight > 0 needs anchor images"):
+        ppo_case(config, Path("/tmp"))
 
 
 # ------------------------------------------------------------------------------------ LoRA

@@ -20,10 +20,14 @@ export const TRAINER_SETTINGS = {
   llm: ["learning_rate", "batch_size", "kpi_contrast_weight"],
   "sd-base": ["unet_learning_rate", "unet_batch_size"],
   "sd-sft": ["unet_learning_rate", "unet_batch_size"],
-  ddpo: ["learning_rate", "sample_batch_size", "batches_per_epoch", "ddim_steps", "clip_range", "train_batch_size", "inner_epochs", "prompt_set"],
+  ddpo: ["learning_rate", "sample_batch_size", "batches_per_epoch", "ddim_steps", "clip_range", "train_batch_size", "inner_epochs", "prompt_set", "anchor_weight", "anchor_bucket"],
   clip: ["learning_rate", "batch_size"],
 } as const satisfies Record<(typeof TRAINER_TASKS)[number], readonly string[]>;
-const DDPO_PROMPT_SETS = ["all", "social", "stock"];
+/** The string-valued settings and what each accepts; every other setting is a positive number. */
+const CHOICE_SETTINGS: Record<string, readonly string[]> = {
+  prompt_set: ["all", "social", "stock"],
+  anchor_bucket: ["all", "high", "medium", "low"],
+};
 const INTEGER_SETTINGS = new Set(["batch_size", "unet_batch_size", "sample_batch_size", "batches_per_epoch", "ddim_steps", "train_batch_size", "inner_epochs"]);
 
 export const launchTrainerRunInput = z
@@ -51,7 +55,7 @@ export const launchTrainerRunInput = z
     loraRank: z.number().int().min(0).max(64).optional(),
     /** ddpo: the BoigLLM artifact folder the reward uses (default: the served one). */
     boigllm: z.string().min(1).optional(),
-    /** TRAINER_SETTINGS of the task: learning rates, batch sizes, DDIM steps, clip range, prompt set. */
+    /** TRAINER_SETTINGS of the task: learning rates, batch sizes, DDIM steps, clip range, prompt set, anchor. */
     settings: z.record(z.string(), z.union([z.number(), z.string().max(40)])).default({}),
   })
   .superRefine((v, ctx) => {
@@ -81,8 +85,9 @@ export const launchTrainerRunInput = z
     for (const [key, value] of Object.entries(v.settings)) {
       const path = ["settings", key];
       if (!allowed.includes(key)) ctx.addIssue({ code: "custom", path, message: `is not a setting of ${v.task} (one of ${allowed.join(", ")})` });
-      else if (key === "prompt_set") {
-        if (!DDPO_PROMPT_SETS.includes(String(value))) ctx.addIssue({ code: "custom", path, message: `must be one of ${DDPO_PROMPT_SETS.join(", ")}` });
+      else if (CHOICE_SETTINGS[key]) {
+        const choices = CHOICE_SETTINGS[key];
+        if (!choices.includes(String(value))) ctx.addIssue({ code: "custom", path, message: `must be one of ${choices.join(", ")}` });
       } else if (typeof value !== "number" || !Number.isFinite(value) || value <= 0)
         ctx.addIssue({ code: "custom", path, message: "must be a positive number" });
       else if (INTEGER_SETTINGS.has(key) && !Number.isInteger(value)) ctx.addIssue({ code: "custom", path, message: "must be a whole number" });

@@ -60,8 +60,13 @@ describe(`training runs: settings, interrupt, resume (${testDbKind()})`, () => {
     expect(((nokpi as AppError).details?.fields as { path: string }[]).map((f) => f.path)).toContain("settings.kpi_contrast_weight");
     const ddpo = await launchTrainerRun(handle.db, { task: "ddpo", data: "/nowhere", settings: { prompt_set: "everything" } }, null).catch((e: unknown) => e);
     expect(((ddpo as AppError).details?.fields as { path: string }[]).map((f) => f.path)).toContain("settings.prompt_set");
-    const args = trainerArgs({ task: "ddpo", preset: "tiny", seed: 0, device: "cpu", data: "/w", settings: { ddim_steps: 6, prompt_set: "stock" } }, "/out", false);
-    expect(args.join(" ")).toContain("--set ddim_steps=6 --set prompt_set=stock");
+    const anchor = await launchTrainerRun(handle.db, { task: "ddpo", data: "/nowhere", settings: { anchor_bucket: "best", anchor_weight: 0 } }, null).catch((e: unknown) => e);
+    expect((anchor as AppError).details?.fields).toEqual(expect.arrayContaining([
+      expect.objectContaining({ path: "settings.anchor_bucket", message: expect.stringContaining("must be one of all, high, medium, low") }),
+      expect.objectContaining({ path: "settings.anchor_weight", message: expect.stringContaining("must be a positive number") }),
+    ]));
+    const args = trainerArgs({ task: "ddpo", preset: "tiny", seed: 0, device: "cpu", data: "/w", settings: { ddim_steps: 6, prompt_set: "stock", anchor_weight: 1, anchor_bucket: "high" } }, "/out", false);
+    expect(args.join(" ")).toContain("--set ddim_steps=6 --set prompt_set=stock --set anchor_weight=1 --set anchor_bucket=high");
     expect(trainerArgs({ task: "tiny", preset: "tiny", seed: 0, device: "cpu", settings: { batch_size: 4 } }, "/out", true)).not.toContain("--set");
   });
 
