@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import { z } from "zod";
 import { demoInstructionPaths, ensureDemoInstructions } from "../eval/demoInstructions";
 import { evalReward, REWARD_VARIANTS, type RewardEvalReport } from "../eval/evalReward";
-import { rewardOnSamples, SAMPLE_REWARD_VARIANTS, type SampleRankingReport } from "../eval/rewardOnSamples";
+import { rewardOnSamples, SAMPLE_RANKERS, type SampleRankingReport } from "../eval/rewardOnSamples";
 import { badInput } from "../errors";
 import { loadServedReward } from "../services/loadServedBoigLlm";
 import { parseInput } from "../services/validation";
@@ -107,12 +107,14 @@ function printReport(report: RewardEvalReport) {
 
 function printSamples(sdModel: string, reports: readonly SampleRankingReport[]) {
   const out = (line = "") => process.stdout.write(`${line}\n`);
-  const f = (x: number | null) => (x === null ? "-" : x.toFixed(3)).padStart(11);
+  const f = (x: number | null, digits = 3) => (x === null || !Number.isFinite(x) ? "-" : x.toFixed(digits)).padStart(11);
   out();
-  out(`generated samples of ${sdModel}, high-KPI test prompts: Spearman of reward with the true KPI`);
-  out(`  ${"".padEnd(40)}${SAMPLE_REWARD_VARIANTS.map((v) => v.padStart(11)).join("")}`);
+  out(`generated samples of ${sdModel}, high-KPI test prompts: how each ranker orders them by the true KPI`);
+  out(`  (ceiling = the world's expected KPI of the verbalization the reward read: no reward reading it can do better)`);
+  out(`  ${"".padEnd(44)}${SAMPLE_RANKERS.map((v) => v.padStart(11)).join("")}`);
   for (const r of reports) {
-    out(`  ${`${r.dataset} within a prompt (${r.prompts} prompts)`.padEnd(40)}${SAMPLE_REWARD_VARIANTS.map((v) => f(r.withinPrompt[v])).join("")}`);
-    out(`  ${`${r.dataset} pooled (${r.images} images)`.padEnd(40)}${SAMPLE_REWARD_VARIANTS.map((v) => f(r.pooled[v])).join("")}`);
+    out(`  ${`${r.dataset} Spearman within a prompt (${r.prompts})`.padEnd(44)}${SAMPLE_RANKERS.map((v) => f(r.withinPrompt[v])).join("")}`);
+    out(`  ${`${r.dataset} Spearman pooled (${r.images} images)`.padEnd(44)}${SAMPLE_RANKERS.map((v) => f(r.pooled[v])).join("")}`);
+    out(`  ${`${r.dataset} best-of-${r.images / r.prompts} true KPI (mean ${r.meanTrueKpi.toFixed(1)})`.padEnd(44)}${SAMPLE_RANKERS.map((v) => f(r.bestOfN[v], 1)).join("")}`);
   }
 }

@@ -8,11 +8,18 @@
  * the SD model generates `samplesPerPrompt` images with the app's generation service (seed
  * 1000·p + s, as evalSd), each is scored with both rewards by the app's scoreImages conditioned on
  * KPI = high, and its true KPI is the world's expected KPI of the image verbalized by the
- * evaluation detector (estimateTrueKpis, as Table 2). Reported per dataset and reward variant: the
- * mean over prompts of the within-prompt Spearman correlation, and the pooled Spearman over all
- * images (which also credits ranking across prompts).
+ * evaluation detector (estimateTrueKpis, as Table 2). Reported per dataset and ranker: the mean
+ * over prompts of the within-prompt Spearman correlation, the pooled Spearman over all images
+ * (which also credits ranking across prompts), and best-of-N: the mean true KPI of each prompt's
+ * top-ranked sample, against the mean of all samples (what picking by the ranker buys; DDPO can at
+ * best learn to produce what the ranker picks).
+ *
+ * Rankers: the two reward variants, and a CEILING — the world's own expected KPI of the very
+ * verbalization the reward read (the scene detector's). No reward that reads that verbalization can
+ * rank better than the hidden engagement model itself; the gap between a reward and the ceiling is
+ * what a better reward model could still win, the ceiling's own distance from 1 is detector noise.
  */
-import { estimateTrueKpis } from "../services/estimateTrueKpis";
+import { estimateTrueKpis, expectedKpiOf } from "../services/estimateTrueKpis";
 import { generateImages } from "../services/generateImages";
 import { scoreImages } from "../services/scoreImages";
 import { promptFields, testPostGroups, trueKpiContext } from "./evalSd";
@@ -20,7 +27,9 @@ import { spearman } from "./rankStatistics";
 import { openWorld } from "./worldTestSplit";
 
 export const SAMPLE_REWARD_VARIANTS = ["calibrated", "paper"] as const;
-type Variant = (typeof SAMPLE_REWARD_VARIANTS)[number];
+/** The reward variants, then the ceiling (the world's expected KPI of the reward's verbalization). */
+export const SAMPLE_RANKERS = [...SAMPLE_REWARD_VARIANTS, "ceiling"] as const;
+type Ranker = (typeof SAMPLE_RANKERS)[number];
 
 export type RewardOnSamplesOptions = {
   data: string;
@@ -38,12 +47,15 @@ export type SampleRankingReport = {
   dataset: string;
   prompts: number;
   images: number;
-  /** Mean over prompts of Spearman(reward, true KPI) among that prompt's samples (prompts whose samples tie are left out). */
-  withinPrompt: Record<Variant, number | null>;
-  pooled: Record<Variant, number | null>;
+  /** Mean over prompts of Spearman(ranker, true KPI) among that prompt's samples (prompts whose samples tie are left out). */
+  withinPrompt: Record<Ranker, number | null>;
+  pooled: Record<Ranker, number | null>;
+  /** Mean over prompts of the true KPI of the sample the ranker puts first. */
+  bestOfN: Record<Ranker, number>;
   meanTrueKpi: number;
 };
 
+const rankerRecord = <T>(make: (ranker: Ranker) => T) => Object.fromEntries(SAMPLE_RANKERS.map((r) => [r, make(r)])) as Record<Ranker, T>;
 const mean = (xs: readonly number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
 
 export async function rewardOnSamples(options: RewardOnSamplesOptions): Promise<SampleRankingReport[]> {
@@ -56,8 +68,10 @@ export async function rewardOnSamples(options: RewardOnSamplesOptions): Promise<
   const total = groups.reduce((s, g) => s + g.posts.length, 0);
   let done = 0;
   for (const group of groups) {
-    const within: Record<Variant, number[]> = { calibrated: [], paper: [] };
-    const pooled = { calibrated: [] as number[], paper: [] as number[], kpi: [] as number[] };
+    const within = rankerRecord((): number[] => []);
+    const pooled = rankerRecord((): number[] => []);
+    const picked = rankerRecord((): number[] => []);
+    const pooledKpi: number[] = [];
     for (const [p, item] of group.posts.entries()) {
       const generation = await generateImages({ ...promptFields(item), variants: samples, seed: 1000 * p }, { modelDir: options.sdModelDir });
       const images = generation.images;
@@ -65,23 +79,31 @@ export async function rewardOnSamples(options: RewardOnSamplesOptions): Promise<
         images.map((image) => ({ ...promptFields(item), image: image.png, detector: "scene" as const })),
         { modelDir: options.boigllmDir, breakdown: false },
       );
-      const kpi = (await estimateTrueKpis(world.model, images.map(() => trueKpiContext(item)), images.map((i) => i.image))).map((t) => t.kpi);
-      pooled.kpi.push(...kpi);
-      for (const variant of SAMPLE_REWARD_VARIANTS) {
-        const rewards = scored.map((s) => s.reward[variant]);
-        pooled[variant].push(...rewards);
-        const rho = spearman(rewards, kpi);
-        if (rho !== null && Number.isFinite(rho)) within[variant].push(rho);
+      const context = trueKpiContext(item);
+      const kpi = (await estimateTrueKpis(world.model, images.map(() => context), images.map((i) => i.image))).map((t) => t.kpi);
+      pooledKpi.push(...kpi);
+      const scores: Record<Ranker, number[]> = {
+        calibrated: scored.map((s) => s.reward.calibrated),
+        paper: scored.map((s) => s.reward.paper),
+        ceiling: scored.map((s) => expectedKpiOf(world.model, context, s.verbalization)),
+      };
+      for (const ranker of SAMPLE_RANKERS) {
+        const values = scores[ranker];
+        pooled[ranker].push(...values);
+        const rho = spearman(values, kpi);
+        if (rho !== null && Number.isFinite(rho)) within[ranker].push(rho);
+        picked[ranker].push(kpi[values.indexOf(Math.max(...values))]!);
       }
       options.onProgress?.(++done / total, `${group.dataset}: prompt ${p + 1}/${group.posts.length}`);
     }
     reports.push({
       dataset: group.dataset,
       prompts: group.posts.length,
-      images: pooled.kpi.length,
-      withinPrompt: { calibrated: mean(within.calibrated), paper: mean(within.paper) },
-      pooled: { calibrated: spearman(pooled.calibrated, pooled.kpi), paper: spearman(pooled.paper, pooled.kpi) },
-      meanTrueKpi: mean(pooled.kpi) ?? Number.NaN,
+      images: pooledKpi.length,
+      withinPrompt: rankerRecord((r) => mean(within[r])),
+      pooled: rankerRecord((r) => spearman(pooled[r], pooledKpi)),
+      bestOfN: rankerRecord((r) => mean(picked[r]) ?? Number.NaN),
+      meanTrueKpi: mean(pooledKpi) ?? Number.NaN,
     });
   }
   return reports;

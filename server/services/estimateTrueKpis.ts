@@ -36,12 +36,14 @@ export async function estimateTrueKpis(world: WorldModel, contexts: readonly Tru
   const results: TrueKpi[] = [];
   for (let i = 0; i < images.length; i++) {
     const verbalization = await verbalizeImage(images[i]!, detector);
-    const context = contexts[i]!;
-    const kpi =
-      context.kind === "social"
-        ? expectedKpi(world, { account: context.account, postedAt: context.postedAt, text: context.text, keywords: context.keywords }, verbalization).likes
-        : expectedKpi(world, { releasedAt: context.releasedAt, caption: context.caption, keywords: context.keywords }, verbalization).forwardActions;
-    results.push({ kpi, verbalization });
+    results.push({ kpi: expectedKpiOf(world, contexts[i]!, verbalization), verbalization });
   }
   return results;
+}
+
+/** The world's expected likes (social) or forward actions (stock) of a verbalized image in its context. */
+export function expectedKpiOf(world: WorldModel, context: TrueKpiContext, verbalization: Verbalization): number {
+  return context.kind === "social"
+    ? expectedKpi(world, { account: context.account, postedAt: context.postedAt, text: context.text, keywords: context.keywords }, verbalization).likes
+    : expectedKpi(world, { releasedAt: context.releasedAt, caption: context.caption, keywords: context.keywords }, verbalization).forwardActions;
 }

@@ -105,6 +105,9 @@ describe("evalReward", () => {
     ]);
     for (const r of reports) {
       expect(r.meanTrueKpi).toBeGreaterThan(0);
+      // The two rewards and the ceiling (the world's expected KPI of the reward's own verbalization).
+      expect(Object.keys(r.withinPrompt)).toEqual(["calibrated", "paper", "ceiling"]);
+      for (const value of Object.values(r.bestOfN)) expect(value).toBeGreaterThan(0);
       for (const value of [...Object.values(r.withinPrompt), ...Object.values(r.pooled)])
         if (value !== null) expect(Math.abs(value)).toBeLessThanOrEqual(1 + 1e-12);
     }
