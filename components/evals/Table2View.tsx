@@ -1,4 +1,5 @@
 import type { SdEvalReport, SdRow } from "@/server/eval/evalSd";
+import { compareSd, type SdComparison } from "@/server/eval/compareSd";
 import type { Direction } from "./delta";
 import { arrow, td, th } from "./MetricsTable";
 import { PaperTable2 } from "./PaperTable2";
@@ -24,6 +25,7 @@ const key = (r: Pick<SdRow, "dataset" | "bucket" | "model">) => `${r.dataset}|${
 export function Table2View({ report, previous }: { report: SdEvalReport; previous: SdEvalReport | null }) {
   const before = new Map((previous?.rows ?? []).map((r) => [key(r), r]));
   const datasets = [...new Set(report.rows.map((r) => r.dataset))];
+  const comparisons = compareSd(report);
   return (
     <div className="space-y-8">
       {datasets.map((dataset) => {
@@ -57,6 +59,7 @@ export function Table2View({ report, previous }: { report: SdEvalReport; previou
                     ))}
                   </tbody>
                 </table>
+                <TrueKpiChanges comparisons={comparisons.filter((c) => c.dataset === dataset)} />
               </div>
               <PaperTable2 kind={rows[0]!.kind} />
             </div>
@@ -64,5 +67,24 @@ export function Table2View({ report, previous }: { report: SdEvalReport; previou
         );
       })}
     </div>
+  );
+}
+
+const percent = (x: number) => `${x >= 0 ? "+" : "−"}${Math.abs(100 * x).toFixed(1)}%`;
+
+/** BoigSD's true-KPI change against each model per bucket, with the 95% paired bootstrap interval over prompts. */
+function TrueKpiChanges({ comparisons }: { comparisons: readonly SdComparison[] }) {
+  if (comparisons.length === 0) return null;
+  return (
+    <ul className="mt-2 space-y-0.5 text-xs text-slate-600" aria-label="BoigSD true KPI change">
+      {comparisons.map((c) => (
+        <li key={`${c.bucket}|${c.versus}`}>
+          {c.bucket}: BoigSD vs {c.versus} true KPI <span className="font-medium tabular-nums text-slate-800">{percent(c.trueKpiChange)}</span>
+          {c.trueKpiChangeInterval && (
+            <span className="tabular-nums"> (95% interval {percent(c.trueKpiChangeInterval.low)} to {percent(c.trueKpiChangeInterval.high)})</span>
+          )}
+        </li>
+      ))}
+    </ul>
   );
 }

@@ -37,7 +37,10 @@ export function RunDetail({ id }: { id: string }) {
     kl: e.metrics.approx_kl ?? null,
     clip: e.metrics.clipfrac ?? null,
     fid: e.metrics.held_out_fid_like ?? null,
+    anchor: e.metrics.anchor_loss ?? null,
   }));
+  // Runs with an anchor weight (PPO-ptx) report the denoising loss on real images each epoch; others report 0.
+  const anchored = epochs.some((e) => (e.anchor ?? 0) > 0);
   const losses = r.metrics.progress.filter((p) => typeof p.loss === "number").map((p) => ({ step: p.step, loss: p.loss! }));
   return (
     <div className="space-y-6">
@@ -73,6 +76,7 @@ export function RunDetail({ id }: { id: string }) {
           <MetricChart title="Approx. KL" data={epochs} x="epoch" series={[{ key: "kl", label: "approx KL", color: "#ea580c" }]} />
           <MetricChart title="Clip fraction" data={epochs} x="epoch" series={[{ key: "clip", label: "clip fraction", color: "#db2777" }]} />
           <MetricChart title="FID-like (held-out)" data={epochs} x="epoch" series={[{ key: "fid", label: "FID-like", color: "#0891b2" }]} />
+          {anchored && <MetricChart title="Anchor loss (real images)" data={epochs} x="epoch" series={[{ key: "anchor", label: "denoising loss", color: "#64748b" }]} />}
         </section>
       ) : (
         <section aria-label="Training loss">

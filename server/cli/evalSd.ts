@@ -4,7 +4,8 @@ import type { Command } from "commander";
 import { z } from "zod";
 import { env } from "../env";
 import { demoInstructionPaths, ensureDemoInstructions } from "../eval/demoInstructions";
-import { evalSd, type SdEvalReport, type SdRow } from "../eval/evalSd";
+import { evalSd, type SdEvalReport } from "../eval/evalSd";
+import { compareSd, type SdComparison } from "../eval/compareSd";
 import { sdExtraMetrics } from "../eval/sdExtraMetrics";
 import { parseInput } from "../services/validation";
 import { createProgress } from "./progress";
@@ -63,7 +64,7 @@ export function registerEvalSd(program: Command) {
           onProgress: (f, m) => progress.update(f, m),
         });
         progress.stop();
-        const comparisons = compare(report);
+        const comparisons = compareSd(report);
         if (json) progress.result({ ...report, comparisons });
         else printReport(report, comparisons);
       } finally {
@@ -72,28 +73,9 @@ export function registerEvalSd(program: Command) {
     });
 }
 
-type Comparison = { dataset: string; bucket: string; versus: string; trueKpiChange: number; rewardCalibratedChange: number; rewardPaperChange: number; fidLikeRatio: number | null };
+const percent = (x: number) => `${x >= 0 ? "+" : ""}${(100 * x).toFixed(1)}%`;
 
-/** BoigSD against each other model, per dataset and bucket: relative true-KPI change, reward deltas, FID-like ratio. */
-export function compare(report: SdEvalReport): Comparison[] {
-  const out: Comparison[] = [];
-  const key = (r: SdRow) => `${r.dataset}|${r.bucket}`;
-  for (const ours of report.rows.filter((r) => r.model === "BoigSD")) {
-    for (const other of report.rows.filter((r) => key(r) === key(ours) && r.model !== "BoigSD")) {
-      const fidOurs = ours.extra.fidLike, fidOther = other.extra.fidLike;
-      out.push({
-        dataset: ours.dataset, bucket: ours.bucket, versus: other.model,
-        trueKpiChange: ours.trueKpi / other.trueKpi - 1,
-        rewardCalibratedChange: ours.rewardCalibrated - other.rewardCalibrated,
-        rewardPaperChange: ours.rewardPaper - other.rewardPaper,
-        fidLikeRatio: fidOurs != null && fidOther != null && fidOther > 0 ? fidOurs / fidOther : null,
-      });
-    }
-  }
-  return out;
-}
-
-function printReport(report: SdEvalReport, comparisons: Comparison[]) {
+function printReport(report: SdEvalReport, comparisons: SdComparison[]) {
   const out = (line = "") => process.stdout.write(`${line}\n`);
   const f = (x: number | null | undefined, digits = 3) => (x === null || x === undefined || Number.isNaN(x) ? "-" : x.toFixed(digits)).padStart(10);
   const s = report.settings;
@@ -107,8 +89,8 @@ function printReport(report: SdEvalReport, comparisons: Comparison[]) {
   for (const r of report.rows)
     out(`${r.dataset.padEnd(14)}${r.bucket.padEnd(8)}${r.model.padEnd(8)}${f(r.rewardCalibrated)}${f(r.rewardPaper)}${f(r.trueKpi, 1)}${extraNames.map((n) => `  ${f(r.extra[n])}`).join("")}`);
   out();
-  out("BoigSD vs:");
+  out("BoigSD vs (true KPI change with its 95% paired bootstrap interval over prompts):");
   for (const c of comparisons)
-    out(`  ${c.dataset} ${c.bucket} vs ${c.versus}: true KPI ${c.trueKpiChange >= 0 ? "+" : ""}${(100 * c.trueKpiChange).toFixed(1)}%, reward calibrated ${c.rewardCalibratedChange >= 0 ? "+" : ""}${c.rewardCalibratedChange.toFixed(3)}, paper ${c.rewardPaperChange >= 0 ? "+" : ""}${c.rewardPaperChange.toFixed(3)}${c.fidLikeRatio === null ? "" : `, FID-like ${c.fidLikeRatio.toFixed(2)}x`}`);
+    out(`  ${c.dataset} ${c.bucket} vs ${c.versus}: true KPI ${percent(c.trueKpiChange)}${c.trueKpiChangeInterval ? ` [95% ${percent(c.trueKpiChangeInterval.low)}, ${percent(c.trueKpiChangeInterval.high)}]` : ""}, reward calibrated ${c.rewardCalibratedChange >= 0 ? "+" : ""}${c.rewardCalibratedChange.toFixed(3)}, paper ${c.rewardPaperChange >= 0 ? "+" : ""}${c.rewardPaperChange.toFixed(3)}${c.fidLikeRatio === null ? "" : `, FID-like ${c.fidLikeRatio.toFixed(2)}x`}`);
   out(`${report.rows.reduce((n, r) => n + r.images, 0)} images generated and scored in ${report.seconds} s`);
 }

@@ -63,6 +63,8 @@ export type SdRow = {
   rewardCalibrated: number;
   rewardPaper: number;
   trueKpi: number;
+  /** Mean true KPI of each prompt's samples, in prompt order (the same prompts for every model: paired); absent in reports stored before it existed. */
+  trueKpiPerPrompt?: number[];
   extra: Record<string, number | null>;
 };
 
@@ -128,6 +130,7 @@ export async function evalSd(options: EvalSdOptions): Promise<SdEvalReport> {
         rewardCalibrated: mean(scored.map((s) => s.reward.calibrated)),
         rewardPaper: mean(scored.map((s) => s.reward.paper)),
         trueKpi: mean(truth.map((t) => t.kpi)),
+        trueKpiPerPrompt: group.posts.map((_, p) => mean(truth.slice(p * samplesPerPrompt, (p + 1) * samplesPerPrompt).map((t) => t.kpi))),
         extra,
       });
       done++;

@@ -15,7 +15,9 @@ import { NOT_COMPARABLE } from "@/components/evals/notComparable";
 import { Table1View } from "@/components/evals/Table1View";
 import { Table2View } from "@/components/evals/Table2View";
 import type { DatasetReport, EvalLlmReport } from "@/server/eval/evalLlm";
+import { compareSd } from "@/server/eval/compareSd";
 import type { SdEvalReport, SdRow } from "@/server/eval/evalSd";
+import { pairedRatioInterval } from "@/server/eval/pairedBootstrap";
 import { PAPER_TABLE1, PAPER_TABLE2, paperTable1Mean, type PaperDataset } from "@/server/eval/paperTables";
 import { TABLE1_ROWS } from "@/server/eval/table1";
 import { METRIC_DIRECTION, METRIC_NAMES, type MetricName, type MetricsAggregate } from "@/server/eval/verbalizationMetrics";
@@ -131,6 +133,47 @@ describe("Table2View", () => {
     expect(out).toContain("The paper&#x27;s Table 2 — Stock");
     expect(out).toContain("226.131"); // the paper's BoigSD stock high reward
     expect(out).toContain(NOT_COMPARABLE);
+    // No per-prompt numbers (a report stored before they existed): the change without an interval.
+    expect(out).toContain("high: BoigSD vs SFT true KPI <span class=\"font-medium tabular-nums text-slate-800\">−16.7%</span></li>");
+  });
+
+  it("shows BoigSD's true-KPI change against each model with its paired bootstrap interval", () => {
+    const report = sdReport({ trueKpi: 200, fidLike: 55, trueKpiPerPrompt: [100, 300, 200, 200] });
+    for (const row of report.rows) if (row.model !== "BoigSD") row.trueKpiPerPrompt = [100, 200, 200, 220];
+    const [vsBase] = compareSd(report);
+    expect(vsBase!.versus).toBe("base");
+    expect(vsBase!.trueKpiChange).toBeCloseTo(200 / 180 - 1, 12);
+    expect(vsBase!.trueKpiChangeInterval).toEqual(pairedRatioInterval([100, 300, 200, 200], [100, 200, 200, 220]));
+    const out = html(createElement(Table2View, { report, previous: null }));
+    const { low, high } = vsBase!.trueKpiChangeInterval!;
+    const pct = (x: number) => `${x >= 0 ? "+" : "−"}${Math.abs(100 * x).toFixed(1)}%`;
+    expect(out).toContain(`high: BoigSD vs base true KPI <span class="font-medium tabular-nums text-slate-800">+11.1%</span>`);
+    expect(out).toContain(`(95% interval ${pct(low)} to ${pct(high)})`);
+  });
+});
+
+describe("pairedRatioInterval", () => {
+  it("is a point when every prompt changes by the same factor, and null when it cannot be computed", () => {
+    expect(pairedRatioInterval([2, 4, 6], [1, 2, 3])).toEqual({ low: 1, high: 1 });
+    const same = pairedRatioInterval([5, 1, 9], [5, 1, 9])!;
+    expect([same.low, same.high]).toEqual([0, 0]);
+    expect(pairedRatioInterval([1], [2])).toBeNull();
+    expect(pairedRatioInterval([1, 2], [0, 0])).toBeNull();
+    expect(() => pairedRatioInterval([1, 2], [1])).toThrow(/differ in length/);
+  });
+
+  it("is seeded, brackets the estimate, and widens with heavier tails", () => {
+    const other = Array.from({ length: 40 }, (_, i) => 100 + (i % 7) * 10);
+    const mild = other.map((x, i) => x * (1.1 + 0.05 * Math.sin(i)));
+    const heavy = other.map((x, i) => (i % 10 === 0 ? x * 8 : x * 0.9));
+    const a = pairedRatioInterval(mild, other)!, b = pairedRatioInterval(mild, other)!;
+    expect(a).toEqual(b);
+    const estimate = mild.reduce((s, x) => s + x, 0) / other.reduce((s, x) => s + x, 0) - 1;
+    expect(a.low).toBeLessThan(estimate);
+    expect(a.high).toBeGreaterThan(estimate);
+    const wide = pairedRatioInterval(heavy, other)!;
+    expect(wide.high - wide.low).toBeGreaterThan(5 * (a.high - a.low));
+    expect(pairedRatioInterval(mild, other, 1)).not.toEqual(a); // another seed, another (close) interval
   });
 });
 
