@@ -4,7 +4,10 @@ dataclass stored in checkpoints and manifests, with presets. Defaults follow ddp
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any, Dict
 
-REWARD_VARIANTS = ("calibrated", "paper")  # server/llm/reward.ts: log-odds high vs low, or the paper's sum of token probabilities
+# server/llm/reward.ts: log-odds high vs low, or the paper's sum of token probabilities; "ceiling" is a DIAGNOSTIC,
+# not a product reward: log of the world's hidden expected KPI of the verbalization the reward read (reward-server
+# with --world) — DDPO on it shows what a perfect reward model would buy (docs/results.md, Table 2).
+REWARD_VARIANTS = ("calibrated", "paper", "ceiling")
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@
  *
  * Requests (one JSON object per line):
  *   {"id": 1, "op": "ping"}
- *   {"id": 2, "op": "reward", "items": [{kind, brand, date, prompt, keywords, png (base64)}]}
+ *   {"id": 2, "op": "reward", "items": [{kind, brand, date, prompt, keywords, png (base64)}]}   (with --world, also the diagnostic `ceiling`)
  *   {"id": 3, "op": "true_kpi", "items": [{kind, brand, date, prompt, keywords, png}]}   (needs --world)
  *   {"id": 4, "op": "set_reference", "pngs": [base64 PNG, ...]}   real images for the FID-like distance
  *   {"id": 5, "op": "fid_like", "pngs": [...]}   FID-like distance of these images to the reference (eval/fidLike.ts)
@@ -22,7 +22,7 @@ import { AppError } from "../errors";
 import { decodeImage } from "../verbalize/decodeImage";
 import { checkBrand, promptFieldsShape, resolveKind } from "../services/promptFieldsInput";
 import { scoreImages } from "../services/scoreImages";
-import { estimateTrueKpis, type TrueKpiContext } from "../services/estimateTrueKpis";
+import { estimateTrueKpis, expectedKpiOf, type TrueKpiContext } from "../services/estimateTrueKpis";
 import { loadServedReward, modelInfo } from "../services/loadServedBoigLlm";
 import { loadWorldModel, type WorldModel } from "../world/worldModel";
 import { fidLike } from "../eval/fidLike";
@@ -79,7 +79,13 @@ async function handle(line: string, modelDir: string | undefined, world: WorldMo
       const scored = await scoreImages(request.items.map(toScoreInput), { modelDir, breakdown: false });
       return {
         id, ok: true,
-        rewards: scored.map((s) => ({ paper: s.reward.paper, paperMean: s.reward.paperMean, calibrated: s.reward.calibrated, probabilityHigh: s.reward.probabilityHigh, canonical: s.canonical })),
+        rewards: scored.map((s, i) => ({
+          paper: s.reward.paper, paperMean: s.reward.paperMean, calibrated: s.reward.calibrated, probabilityHigh: s.reward.probabilityHigh, canonical: s.canonical,
+          // With --world: the DIAGNOSTIC ceiling, log of the world's hidden expected KPI of the very verbalization
+          // the reward read (eval/rewardOnSamples.ts). DDPO on it (reward_variant=ceiling) shows what a perfect
+          // reward model would buy; no app reward can know it.
+          ...(world ? { ceiling: Math.log(Math.max(1e-9, expectedKpiOf(world, toTrueKpiContext(request.items[i]!), s.verbalization))) } : {}),
+        })),
         model: scored[0]!.model,
       };
     }

@@ -49,8 +49,9 @@ export const launchTrainerRunInput = z
     onlyBucket: z.enum(["high", "medium", "low"]).optional(),
     /** sd-sft, ddpo: the BoigSD artifact folder to start from (default: the committed base). */
     init: z.string().min(1).optional(),
-    /** ddpo: which BoigLLM reward to maximize (SPEC §4: the paper's sum of token probabilities, or calibrated log-odds). */
-    rewardVariant: z.enum(["calibrated", "paper"]).optional(),
+    /** ddpo: which BoigLLM reward to maximize (SPEC §4: the paper's sum of token probabilities, or calibrated log-odds);
+     *  `ceiling` is a diagnostic on world data only (the world's hidden expected KPI: what a perfect reward would buy). */
+    rewardVariant: z.enum(["calibrated", "paper", "ceiling"]).optional(),
     /** ddpo: LoRA rank on the UNet (0 = full fine-tune). */
     loraRank: z.number().int().min(0).max(64).optional(),
     /** ddpo: the BoigLLM artifact folder the reward uses (default: the served one). */

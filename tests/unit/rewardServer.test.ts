@@ -15,7 +15,7 @@ import { fidLike } from "@/server/eval/fidLike";
 import { imageFeatures } from "@/server/ml/imageFeatures";
 import { readRecords } from "@/server/import/readRecords";
 import { socialRowSchema, stockRowSchema } from "@/server/import/rowSchemas";
-import { estimateTrueKpis } from "@/server/services/estimateTrueKpis";
+import { estimateTrueKpis, expectedKpiOf } from "@/server/services/estimateTrueKpis";
 import { scoreImages } from "@/server/services/scoreImages";
 import { decodeImage } from "@/server/verbalize/decodeImage";
 import { generateWorld } from "@/server/world/generateWorld";
@@ -111,14 +111,21 @@ describe("boig reward-server", () => {
     const reply = await server.request({ id: 2, op: "reward", items });
     expect(reply.ok).toBe(true);
     expect(reply.id).toBe(2);
-    const rewards = reply.rewards as { paper: number; paperMean: number; calibrated: number; probabilityHigh: number; canonical: string }[];
+    const rewards = reply.rewards as { paper: number; paperMean: number; calibrated: number; probabilityHigh: number; canonical: string; ceiling: number }[];
     expect(rewards).toHaveLength(items.length);
     // What the app serves (llm.score, `boig score`): the default options, breakdown included.
     const served = await scoreImages(items.map(toScoreInput), { modelDir });
+    const worldModel = loadWorldModel(path.join(world, "world.json"));
     for (const [i, s] of served.entries()) {
       expect({ i, canonical: rewards[i]!.canonical }).toEqual({ i, canonical: s.canonical });
       const { paper, paperMean, calibrated, probabilityHigh } = s.reward;
-      expect({ i, ...rewards[i]!, canonical: undefined }).toEqual({ i, paper, paperMean, calibrated, probabilityHigh, canonical: undefined });
+      expect({ i, ...rewards[i]!, canonical: undefined, ceiling: undefined }).toEqual({ i, paper, paperMean, calibrated, probabilityHigh, canonical: undefined, ceiling: undefined });
+      // The diagnostic ceiling (--world): log of the world's expected KPI of the verbalization that was scored.
+      const item = items[i]!;
+      const context = item.kind === "stock"
+        ? { kind: "stock" as const, releasedAt: new Date(item.date), caption: item.prompt, keywords: item.keywords }
+        : { kind: "social" as const, account: item.brand!, postedAt: new Date(item.date), text: item.prompt, keywords: item.keywords };
+      expect(rewards[i]!.ceiling).toBeCloseTo(Math.log(expectedKpiOf(worldModel, context, s.verbalization)), 12);
     }
     // and each image scored alone (one upload on the Score page) gets the very numbers it got in the batch
     for (const [i, item] of items.entries()) {
@@ -203,6 +210,8 @@ describe("boig reward-server", () => {
     const bare = new Server("--model", modelDir);
     try {
       expect(await bare.request({ id: 1, op: "ping" })).toMatchObject({ ok: true, world: false });
+      const scored = await bare.request({ id: 3, op: "reward", items: [stock[0]!] });
+      expect((scored.rewards as Record<string, unknown>[])[0]).not.toHaveProperty("ceiling"); // no world: no ceiling
       const reply = await bare.request({ id: 2, op: "true_kpi", items: [stock[0]!] });
       expect(reply).toMatchObject({ id: 2, ok: false });
       expect(reply.error).toMatch(/true_kpi needs the server started with --world/);
