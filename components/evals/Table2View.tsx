@@ -1,6 +1,6 @@
 import type { SdEvalReport, SdRow } from "@/server/eval/evalSd";
 import { compareSd, type SdComparison } from "@/server/eval/compareSd";
-import type { Direction } from "./delta";
+import { formatPercent, type Direction } from "./delta";
 import { arrow, td, th } from "./MetricsTable";
 import { PaperTable2 } from "./PaperTable2";
 import { ValueWithDelta } from "./ValueWithDelta";
@@ -70,8 +70,6 @@ export function Table2View({ report, previous }: { report: SdEvalReport; previou
   );
 }
 
-const percent = (x: number) => `${x >= 0 ? "+" : "−"}${Math.abs(100 * x).toFixed(1)}%`;
-
 /** BoigSD's true-KPI change against each model per bucket, with the 95% paired bootstrap interval over prompts. */
 function TrueKpiChanges({ comparisons }: { comparisons: readonly SdComparison[] }) {
   if (comparisons.length === 0) return null;
@@ -79,9 +77,9 @@ function TrueKpiChanges({ comparisons }: { comparisons: readonly SdComparison[] 
     <ul className="mt-2 space-y-0.5 text-xs text-slate-600" aria-label="BoigSD true KPI change">
       {comparisons.map((c) => (
         <li key={`${c.bucket}|${c.versus}`}>
-          {c.bucket}: BoigSD vs {c.versus} true KPI <span className="font-medium tabular-nums text-slate-800">{percent(c.trueKpiChange)}</span>
+          {c.bucket}: BoigSD vs {c.versus} true KPI <span className="font-medium tabular-nums text-slate-800">{formatPercent(c.trueKpiChange)}</span>
           {c.trueKpiChangeInterval && (
-            <span className="tabular-nums"> (95% interval {percent(c.trueKpiChangeInterval.low)} to {percent(c.trueKpiChangeInterval.high)})</span>
+            <span className="tabular-nums"> (95% interval {formatPercent(c.trueKpiChangeInterval.low)} to {formatPercent(c.trueKpiChangeInterval.high)})</span>
           )}
         </li>
       ))}

@@ -13,7 +13,7 @@ from typing import Any, Dict, Optional
 import torch
 
 from .checkpoint import checkpoint_path
-from .ddpo_config import DdpoConfig, ddpo_preset
+from .ddpo_config import ANCHOR_BUCKETS, DdpoConfig, ddpo_preset
 from .ddpo_prompts import load_ddpo_prompts
 from .ddpo_train import CHECKPOINT_FORMAT, DdpoTrainer
 from .detector_data import world_info
@@ -62,8 +62,8 @@ def anchor_images(train: ImageSet, config: DdpoConfig) -> Optional[ImageSet]:
     """The real training images of the anchor term (ddpo_train.py): the config's bucket, the prompt set's datasets."""
     if config.anchor_weight <= 0:
         return None
-    if config.anchor_bucket not in ("all", "high", "medium", "low"):
-        raise UsageError(f"--set anchor_bucket={config.anchor_bucket}: one of all, high, medium, low")
+    if config.anchor_bucket not in ANCHOR_BUCKETS:
+        raise UsageError(f"--set anchor_bucket={config.anchor_bucket}: one of {', '.join(ANCHOR_BUCKETS)}")
     index = [
         i for i, (kind, bucket) in enumerate(zip(train.kinds, train.buckets))
         if config.prompt_set in ("all", kind) and config.anchor_bucket in ("all", bucket)

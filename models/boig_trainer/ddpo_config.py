@@ -8,6 +8,7 @@ from typing import Any, Dict
 # not a product reward: log of the world's hidden expected KPI of the verbalization the reward read (reward-server
 # with --world) — DDPO on it shows what a perfect reward model would buy (docs/results.md, Table 2).
 REWARD_VARIANTS = ("calibrated", "paper", "ceiling")
+ANCHOR_BUCKETS = ("all", "high", "medium", "low")  # anchor_bucket: the KPI bucket of the anchor's real images
 
 
 @dataclass(frozen=True)
