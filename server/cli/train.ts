@@ -23,9 +23,9 @@ export function registerTrain(program: Command) {
     .description("train a model with the PyTorch trainer (tasks: tiny, detector, llm, sd-base, sd-sft, ddpo, clip)")
     .argument("<task>", "what to train")
     .requiredOption("--out <dir>", "run folder (checkpoints, artifact/)")
-    .option("--preset <name>", "tiny | default", "tiny")
+    .option("--preset <name>", "tiny | default (default: tiny; with --resume, the checkpoint's)")
     .option("--steps <n>", "override the preset's step count (ddpo: epochs)")
-    .option("--seed <n>", "random seed", "0")
+    .option("--seed <n>", "random seed (default: 0; with --resume, the checkpoint's)")
     .option("--device <device>", "cpu | cuda", "cpu")
     .option("--resume", "continue from the run folder's last checkpoint", false)
     .option("--data <dir>", "detector, sd-base, sd-sft, ddpo, clip: a `boig world` folder; llm: an exported instruction folder")
@@ -42,7 +42,7 @@ export function registerTrain(program: Command) {
       const run = parseInput(launchTrainerRunInput, {
         task,
         preset: opts.preset,
-        seed: Number(opts.seed),
+        ...(opts.seed !== undefined ? { seed: Number(opts.seed) } : {}),
         device: opts.device,
         ...(opts.steps !== undefined ? { steps: Number(opts.steps) } : {}),
         ...(opts.data !== undefined ? { data: path.resolve(opts.data) } : {}),
@@ -56,7 +56,8 @@ export function registerTrain(program: Command) {
         ...(opts.set !== undefined ? { settings: settingsFromFlags(opts.set as string[]) } : {}),
       });
       const outDir = path.resolve(opts.out);
-      const args = trainerArgs(run, outDir, opts.resume);
+      const fromCheckpoint = (["preset", "seed"] as const).filter((name) => opts[name] === undefined);
+      const args = trainerArgs(run, outDir, opts.resume, fromCheckpoint);
       const progress = createProgress({ json, label: `train ${run.task}` });
       const abort = new AbortController();
       const onSignal = () => abort.abort(new Error("interrupted"));

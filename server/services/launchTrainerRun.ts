@@ -95,9 +95,15 @@ export const launchTrainerRunInput = z
     }
   });
 
-/** Command-line arguments of `python -m boig_trainer` for a run (shared by the CLI and the job). */
-export function trainerArgs(run: TrainerRunPayload, outDir: string, resume: boolean): string[] {
-  const args = ["train", run.task, "--out", outDir, "--preset", run.preset, "--seed", String(run.seed), "--device", run.device];
+/**
+ * Command-line arguments of `python -m boig_trainer` for a run (shared by the CLI and the job).
+ * `fromCheckpoint` names the settings a resumed run takes from its checkpoint instead (the CLI's
+ * `--resume` without `--preset`/`--seed`): passing the launch defaults there would conflict with it.
+ */
+export function trainerArgs(run: TrainerRunPayload, outDir: string, resume: boolean, fromCheckpoint: readonly ("preset" | "seed")[] = []): string[] {
+  const args = ["train", run.task, "--out", outDir, "--device", run.device];
+  if (!(resume && fromCheckpoint.includes("preset"))) args.push("--preset", run.preset);
+  if (!(resume && fromCheckpoint.includes("seed"))) args.push("--seed", String(run.seed));
   if (run.steps) args.push("--steps", String(run.steps));
   if (run.data) args.push("--data", run.data);
   if (run.arch) args.push("--arch", run.arch);

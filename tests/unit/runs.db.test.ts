@@ -68,6 +68,12 @@ describe(`training runs: settings, interrupt, resume (${testDbKind()})`, () => {
     const args = trainerArgs({ task: "ddpo", preset: "tiny", seed: 0, device: "cpu", data: "/w", settings: { ddim_steps: 6, prompt_set: "stock", anchor_weight: 1, anchor_bucket: "high" } }, "/out", false);
     expect(args.join(" ")).toContain("--set ddim_steps=6 --set prompt_set=stock --set anchor_weight=1 --set anchor_bucket=high");
     expect(trainerArgs({ task: "tiny", preset: "tiny", seed: 0, device: "cpu", settings: { batch_size: 4 } }, "/out", true)).not.toContain("--set");
+    // `boig train --resume` without --preset/--seed takes them from the checkpoint (a default-preset run resumes as itself).
+    const resumed = { task: "ddpo" as const, preset: "tiny" as const, seed: 0, device: "cpu" as const, data: "/w", settings: {} };
+    expect(trainerArgs(resumed, "/out", true, ["preset", "seed"])).not.toEqual(expect.arrayContaining(["--preset"]));
+    expect(trainerArgs(resumed, "/out", true, ["preset", "seed"])).not.toContain("--seed");
+    expect(trainerArgs(resumed, "/out", true, ["seed"]).join(" ")).toContain("--preset tiny");
+    expect(trainerArgs(resumed, "/out", false, ["preset", "seed"]).join(" ")).toContain("--preset tiny --seed 0");
   });
 
   it("passes settings to the trainer and records them in the reproduce command", async () => {
