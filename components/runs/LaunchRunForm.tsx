@@ -31,7 +31,8 @@ const NUMBER_SETTINGS: Record<string, { key: string; label: string; step: string
   ],
   sd: [{ key: "unet_learning_rate", label: "UNet learning rate", step: "any", hint: "" }, { key: "unet_batch_size", label: "UNet batch size", step: "1", hint: "" }],
   ddpo: [
-    { key: "learning_rate", label: "Learning rate", step: "any", hint: "" },
+    { key: "learning_rate", label: "Learning rate", step: "any", hint: "full fine-tune (LoRA rank 0)" },
+    { key: "lora_learning_rate", label: "LoRA learning rate", step: "any", hint: "the adapters' rate when LoRA rank > 0" },
     { key: "sample_batch_size", label: "Images per sampling batch", step: "1", hint: "" },
     { key: "batches_per_epoch", label: "Sampling batches per epoch", step: "1", hint: "samples/epoch = images × batches" },
     { key: "ddim_steps", label: "DDIM steps", step: "1", hint: "" },

@@ -20,7 +20,7 @@ export const TRAINER_SETTINGS = {
   llm: ["learning_rate", "batch_size", "kpi_contrast_weight"],
   "sd-base": ["unet_learning_rate", "unet_batch_size"],
   "sd-sft": ["unet_learning_rate", "unet_batch_size"],
-  ddpo: ["learning_rate", "sample_batch_size", "batches_per_epoch", "ddim_steps", "clip_range", "train_batch_size", "inner_epochs", "prompt_set", "anchor_weight", "anchor_bucket"],
+  ddpo: ["learning_rate", "sample_batch_size", "batches_per_epoch", "ddim_steps", "clip_range", "train_batch_size", "inner_epochs", "prompt_set", "anchor_weight", "anchor_bucket", "lora_learning_rate"],
   clip: ["learning_rate", "batch_size"],
 } as const satisfies Record<(typeof TRAINER_TASKS)[number], readonly string[]>;
 /** The string-valued settings and what each accepts; every other setting is a positive number. */

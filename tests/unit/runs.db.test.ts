@@ -65,8 +65,13 @@ describe(`training runs: settings, interrupt, resume (${testDbKind()})`, () => {
       expect.objectContaining({ path: "settings.anchor_bucket", message: expect.stringContaining("must be one of all, high, medium, low") }),
       expect.objectContaining({ path: "settings.anchor_weight", message: expect.stringContaining("must be a positive number") }),
     ]));
-    const args = trainerArgs({ task: "ddpo", preset: "tiny", seed: 0, device: "cpu", data: "/w", settings: { ddim_steps: 6, prompt_set: "stock", anchor_weight: 1, anchor_bucket: "high" } }, "/out", false);
-    expect(args.join(" ")).toContain("--set ddim_steps=6 --set prompt_set=stock --set anchor_weight=1 --set anchor_bucket=high");
+    const lora = await launchTrainerRun(handle.db, { task: "llm", data: "/i", variant: "behavior", settings: { lora_learning_rate: 0.003 } }, null).catch((e: unknown) => e);
+    expect(((lora as AppError).details?.fields as { path: string }[]).map((f) => f.path)).toContain("settings.lora_learning_rate"); // a DDPO setting
+    const args = trainerArgs(
+      { task: "ddpo", preset: "tiny", seed: 0, device: "cpu", data: "/w", settings: { ddim_steps: 6, prompt_set: "stock", anchor_weight: 1, anchor_bucket: "high", lora_learning_rate: 0.003 } },
+      "/out", false,
+    );
+    expect(args.join(" ")).toContain("--set ddim_steps=6 --set prompt_set=stock --set anchor_weight=1 --set anchor_bucket=high --set lora_learning_rate=0.003");
     expect(trainerArgs({ task: "tiny", preset: "tiny", seed: 0, device: "cpu", settings: { batch_size: 4 } }, "/out", true)).not.toContain("--set");
     // `boig train --resume` without --preset/--seed takes them from the checkpoint (a default-preset run resumes as itself).
     const resumed = { task: "ddpo" as const, preset: "tiny" as const, seed: 0, device: "cpu" as const, data: "/w", settings: {} };
