@@ -24,7 +24,7 @@ import { COCO_LABELS } from "../verbalize/cocoLabels";
 import type { ObjectDetector } from "../verbalize/detector";
 import type { DetectedObject, RgbaImage } from "../verbalize/types";
 import { loadModel, type LoadedModel } from "./onnxSession";
-import { resampleTaps } from "./resampleTaps";
+import { resampleRgbInto } from "./resampleTaps";
 
 export const COCO_DETECTOR_SCORE_FLOOR = 0.1; // low on purpose: the verbalizer cuts at 0.5
 export const COCO_DETECTOR_IOU_THRESHOLD = 0.5; // same-class boxes overlapping more are duplicates
@@ -84,47 +84,7 @@ export function letterboxImage(image: RgbaImage, size: number, out: Float32Array
   if (out.length !== size * size * 3) throw new RangeError(`output buffer has ${out.length} values, needs ${size * size * 3}`);
   const box = letterboxFor(width, height, size);
   out.fill(COCO_DETECTOR_PAD_VALUE);
-  const columns = resampleTaps(width, box.width);
-  const rows = resampleTaps(height, box.height);
-  // Horizontal pass: every source row -> box.width columns (RGB float).
-  const horizontal = new Float32Array(height * box.width * 3);
-  for (let y = 0; y < height; y++) {
-    const rowBase = y * width;
-    for (let ox = 0; ox < box.width; ox++) {
-      const { start, weights } = columns[ox]!;
-      let r = 0, g = 0, b = 0;
-      for (let i = 0; i < weights.length; i++) {
-        const p = (rowBase + start + i) * 4;
-        const w = weights[i]!;
-        r += rgba[p]! * w;
-        g += rgba[p + 1]! * w;
-        b += rgba[p + 2]! * w;
-      }
-      const q = (y * box.width + ox) * 3;
-      horizontal[q] = r;
-      horizontal[q + 1] = g;
-      horizontal[q + 2] = b;
-    }
-  }
-  // Vertical pass, straight into the input rectangle.
-  for (let oy = 0; oy < box.height; oy++) {
-    const { start, weights } = rows[oy]!;
-    const outRow = ((box.top + oy) * size + box.left) * 3;
-    for (let ox = 0; ox < box.width; ox++) {
-      let r = 0, g = 0, b = 0;
-      for (let i = 0; i < weights.length; i++) {
-        const q = ((start + i) * box.width + ox) * 3;
-        const w = weights[i]!;
-        r += horizontal[q]! * w;
-        g += horizontal[q + 1]! * w;
-        b += horizontal[q + 2]! * w;
-      }
-      const p = outRow + ox * 3;
-      out[p] = r;
-      out[p + 1] = g;
-      out[p + 2] = b;
-    }
-  }
+  resampleRgbInto(image, box.width, box.height, out, (box.top * size + box.left) * 3, size * 3, Float32Array);
   return { tensor: out, letterbox: box };
 }
 

@@ -18,7 +18,7 @@ import { env } from "../env";
 import { modelInvalid } from "../errors";
 import type { RgbaImage } from "../verbalize/types";
 import { loadModel, type LoadedModel } from "./onnxSession";
-import { resampleTaps } from "./resampleTaps";
+import { resampleRgbInto } from "./resampleTaps";
 
 /** Images per onnxruntime call (16 x 224 x 224 x 3 floats = 9.6 MB of input). */
 export const IMAGE_FEATURES_BATCH = 16;
@@ -47,47 +47,7 @@ export function resizeToFeatureInput(image: RgbaImage, size: number, out: Float3
     throw new RangeError(`image of ${width}x${height} needs ${width * height * 4} RGBA bytes, got ${rgba.length}`);
   }
   if (offset < 0 || offset + size * size * 3 > out.length) throw new RangeError(`output buffer too small for a ${size}x${size} image at ${offset}`);
-  const columns = resampleTaps(width, size);
-  const rows = resampleTaps(height, size);
-  // Horizontal pass: every source row -> `size` columns.
-  const horizontal = new Float64Array(height * size * 3);
-  for (let y = 0; y < height; y++) {
-    const rowBase = y * width;
-    for (let ox = 0; ox < size; ox++) {
-      const { start, weights } = columns[ox]!;
-      let r = 0, g = 0, b = 0;
-      for (let i = 0; i < weights.length; i++) {
-        const p = (rowBase + start + i) * 4;
-        const w = weights[i]!;
-        r += rgba[p]! * w;
-        g += rgba[p + 1]! * w;
-        b += rgba[p + 2]! * w;
-      }
-      const q = (y * size + ox) * 3;
-      horizontal[q] = r;
-      horizontal[q + 1] = g;
-      horizontal[q + 2] = b;
-    }
-  }
-  // Vertical pass, straight into the output.
-  for (let oy = 0; oy < size; oy++) {
-    const { start, weights } = rows[oy]!;
-    const outRow = offset + oy * size * 3;
-    for (let ox = 0; ox < size; ox++) {
-      let r = 0, g = 0, b = 0;
-      for (let i = 0; i < weights.length; i++) {
-        const q = ((start + i) * size + ox) * 3;
-        const w = weights[i]!;
-        r += horizontal[q]! * w;
-        g += horizontal[q + 1]! * w;
-        b += horizontal[q + 2]! * w;
-      }
-      const p = outRow + ox * 3;
-      out[p] = r;
-      out[p + 1] = g;
-      out[p + 2] = b;
-    }
-  }
+  resampleRgbInto(image, size, size, out, offset, size * 3, Float64Array);
   return out;
 }
 

@@ -2,6 +2,7 @@
  * Image resizing shared by the ONNX wrappers that feed a fixed-size input (the COCO detector's
  * letterbox, the MobileNetV2 feature extractor's stretch): separable triangle filtering.
  */
+import type { RgbaImage } from "../verbalize/types";
 /** Resampling taps along one axis: for output index o, source indices start.. with weights. */
 export type Taps = { start: number; weights: Float64Array }[];
 
@@ -36,4 +37,61 @@ export function resampleTaps(source: number, target: number): Taps {
     const kept = weights.slice(first, last).map((w) => w / total);
     return { start: start + first, weights: kept };
   });
+}
+
+/**
+ * Resizes RGBA bytes to `outWidth` x `outHeight` RGB floats (0..255, alpha ignored) with the taps above:
+ * a horizontal pass over every source row, then a vertical pass written into `out` from `offset`, output
+ * rows `rowStride` values apart (a letterbox fills a rectangle inside a larger input). `Intermediate` is
+ * the horizontal pass's precision; each wrapper keeps the one its golden fixtures were made with.
+ */
+export function resampleRgbInto(
+  image: RgbaImage,
+  outWidth: number,
+  outHeight: number,
+  out: Float32Array,
+  offset: number,
+  rowStride: number,
+  Intermediate: Float32ArrayConstructor | Float64ArrayConstructor,
+): void {
+  const { rgba, width, height } = image;
+  const columns = resampleTaps(width, outWidth);
+  const rows = resampleTaps(height, outHeight);
+  const horizontal = new Intermediate(height * outWidth * 3); // [height, outWidth, RGB]
+  for (let y = 0; y < height; y++) {
+    const rowBase = y * width;
+    for (let ox = 0; ox < outWidth; ox++) {
+      const { start, weights } = columns[ox]!;
+      let r = 0, g = 0, b = 0;
+      for (let i = 0; i < weights.length; i++) {
+        const p = (rowBase + start + i) * 4;
+        const w = weights[i]!;
+        r += rgba[p]! * w;
+        g += rgba[p + 1]! * w;
+        b += rgba[p + 2]! * w;
+      }
+      const q = (y * outWidth + ox) * 3;
+      horizontal[q] = r;
+      horizontal[q + 1] = g;
+      horizontal[q + 2] = b;
+    }
+  }
+  for (let oy = 0; oy < outHeight; oy++) {
+    const { start, weights } = rows[oy]!;
+    const outRow = offset + oy * rowStride;
+    for (let ox = 0; ox < outWidth; ox++) {
+      let r = 0, g = 0, b = 0;
+      for (let i = 0; i < weights.length; i++) {
+        const q = ((start + i) * outWidth + ox) * 3;
+        const w = weights[i]!;
+        r += horizontal[q]! * w;
+        g += horizontal[q + 1]! * w;
+        b += horizontal[q + 2]! * w;
+      }
+      const p = outRow + ox * 3;
+      out[p] = r;
+      out[p + 1] = g;
+      out[p + 2] = b;
+    }
+  }
 }
