@@ -9,7 +9,8 @@ import { Table2View } from "./Table2View";
 
 const card = "rounded-xl border border-slate-200 bg-white p-5";
 const when = (d: Date | string | null) => (d ? new Date(d).toLocaleString() : "—");
-const settingsOf = (p: { table: string; size: object; data: string | null; world?: string | null }) => JSON.stringify([p.size, p.data, p.world ?? null]);
+const settingsOf = (p: { table: string; size: object; decoding?: string; data: string | null; world?: string | null }) =>
+  JSON.stringify([p.size, p.decoding ?? null, p.data, p.world ?? null]);
 
 /** One evaluation: its settings and state, then its table with deltas against the previous run. */
 export function EvaluationDetail({ id }: { id: string }) {
@@ -34,7 +35,9 @@ export function EvaluationDetail({ id }: { id: string }) {
           ))}
         </ul>
         <p className="text-xs text-slate-500">
-          {e.payload.table === "llm" ? `${e.payload.size.limit} test images per dataset and bucket` : `${e.payload.size.prompts} prompts per bucket × ${e.payload.size.samples} samples`}
+          {e.payload.table === "llm"
+            ? `${e.payload.size.limit} test images per dataset and bucket · ${e.payload.decoding === "mbr" ? "MBR" : "greedy"} decoding`
+            : `${e.payload.size.prompts} prompts per bucket × ${e.payload.size.samples} samples`}
           {" · data: "}{e.payload.data ?? "the demo world's"} · launched {when(e.createdAt)}{e.createdBy ? ` by ${e.createdBy}` : ""}
         </p>
         <p className="text-xs text-slate-500" data-testid="previous-evaluation">
@@ -43,7 +46,7 @@ export function EvaluationDetail({ id }: { id: string }) {
             : "No earlier evaluation of this table: changes appear from the second one on."}
         </p>
         {previous && settingsOf(previous.payload) !== settingsOf(e.payload) && (
-          <p className="text-xs text-amber-700">The previous evaluation used other sizes or data: its changes mix model and setting differences.</p>
+          <p className="text-xs text-amber-700">The previous evaluation used other sizes, decoding or data: its changes mix model and setting differences.</p>
         )}
       </header>
       {(e.status === "queued" || e.status === "running") && (

@@ -22,7 +22,9 @@ function Summary({ item }: { item: EvaluationListItem }) {
 
 const modelsOf = (item: EvaluationListItem) => Object.entries(item.payload.models).map(([slot, m]) => `${slot}: ${m.name} ${m.version}`).join(" · ");
 const sizeOf = (item: EvaluationListItem) =>
-  item.payload.table === "llm" ? `${item.payload.size.limit} images per bucket` : `${item.payload.size.prompts} prompts × ${item.payload.size.samples} samples`;
+  item.payload.table === "llm"
+    ? `${item.payload.size.limit} images per bucket · ${item.payload.decoding === "mbr" ? "MBR" : "greedy"}`
+    : `${item.payload.size.prompts} prompts × ${item.payload.size.samples} samples`;
 
 /** Every evaluation run, newest first, with live progress; the selected one is shown below. */
 export function EvaluationsTable({ items, selected, onSelect }: { items: readonly EvaluationListItem[]; selected: string | null; onSelect: (id: string) => void }) {

@@ -29,7 +29,8 @@ export function LaunchEvalForm({ onLaunched }: { onLaunched: (id: string) => voi
   const runs = useQuery(trpc.admin.runs.list.queryOptions({ limit: 50 }));
   const [table, setTable] = useState<Table>("llm");
   const [choices, setChoices] = useState<Record<string, { value: string; folder: string }>>({});
-  const [limit, setLimit] = useState("20");
+  const [limit, setLimit] = useState("1000");
+  const [decoding, setDecoding] = useState<"greedy" | "mbr">("greedy");
   const [prompts, setPrompts] = useState("4");
   const [samples, setSamples] = useState("2");
   const [data, setData] = useState("");
@@ -57,7 +58,7 @@ export function LaunchEvalForm({ onLaunched }: { onLaunched: (id: string) => voi
   function onSubmit(event: React.FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const own = { ...(data.trim() ? { data: data.trim() } : {}) };
-    if (table === "llm") launch.mutate({ table, models: { boigllm: chosen("boigllm"), nokpi: chosen("nokpi") }, size: { limit: number(limit) }, ...own });
+    if (table === "llm") launch.mutate({ table, models: { boigllm: chosen("boigllm"), nokpi: chosen("nokpi") }, size: { limit: number(limit) }, decoding, ...own });
     else
       launch.mutate({
         table, models: { base: chosen("base"), sft: chosen("sft"), boigsd: chosen("boigsd") },
@@ -91,7 +92,20 @@ export function LaunchEvalForm({ onLaunched }: { onLaunched: (id: string) => voi
             onChange={(value, folder) => setChoices((c) => ({ ...c, [slot.key]: { value, folder } }))} />
         ))}
         {table === "llm"
-          ? sizeField("eval-limit", "Test images per dataset and bucket", limit, setLimit, errors.fields["size.limit"], "20 ≈ minutes on 2 cores; the full test split takes about an hour")
+          ? (
+            <>
+              {sizeField("eval-limit", "Test images per dataset and bucket", limit, setLimit, errors.fields["size.limit"], "1000 = the whole test split (the demo world's 900 images: ~40 s greedy on 2 cores)")}
+              <div>
+                <label htmlFor="eval-decoding" className={labelClass}>Decoding</label>
+                <select id="eval-decoding" value={decoding} onChange={(e) => setDecoding(e.target.value as "greedy" | "mbr")} className={inputClass}>
+                  <option value="greedy">Greedy</option>
+                  <option value="mbr">Minimum Bayes risk (16 samples)</option>
+                </select>
+                <p className="mt-1 text-xs text-slate-500">For BoigLLM and the no-KPI row alike; MBR takes ~8× as long (docs/results.md).</p>
+                {errors.fields.decoding && <p className="mt-1 text-xs text-red-700" role="alert">Decoding {errors.fields.decoding}</p>}
+              </div>
+            </>
+          )
           : (
             <>
               {sizeField("eval-prompts", "Prompts per bucket", prompts, setPrompts, errors.fields["size.prompts"], "test posts per dataset and KPI bucket")}

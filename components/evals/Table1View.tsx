@@ -29,7 +29,7 @@ function Table1Dataset({ report, dataset: d, previous, hasPrevious }: { report: 
       <h3 className="font-medium">
         {d.dataset} <span className="text-sm font-normal text-slate-500">({d.kind}) · {d.images} of {d.testImages} test images ({d.buckets.map((b) => `${b.bucket} ${b.images}`).join(", ")}) · all buckets</span>
       </h3>
-      <div className="grid gap-4 2xl:grid-cols-[minmax(0,3fr)_minmax(0,2fr)]">
+      <div className="grid grid-cols-[minmax(0,1fr)] gap-4 2xl:grid-cols-[minmax(0,3fr)_minmax(0,2fr)]">
         <div className="space-y-3">
           <MetricsTable caption={`Table 1, ${d.dataset}, all buckets`} metrics={report.metrics} rows={report.rows} values={d.allBuckets} previous={previous?.allBuckets ?? null} />
           <div className="flex flex-wrap gap-x-6 gap-y-2 text-sm" data-testid="wins">

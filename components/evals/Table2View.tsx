@@ -35,7 +35,7 @@ export function Table2View({ report, previous }: { report: SdEvalReport; previou
             <h3 className="font-medium">
               {dataset} <span className="text-sm font-normal text-slate-500">({rows[0]!.kind}) · true KPI = {report.trueKpiName[rows[0]!.kind]}</span>
             </h3>
-            <div className="grid gap-4 2xl:grid-cols-[minmax(0,3fr)_minmax(0,2fr)]">
+            <div className="grid grid-cols-[minmax(0,1fr)] gap-4 2xl:grid-cols-[minmax(0,3fr)_minmax(0,2fr)]">
               <div className="overflow-x-auto">
                 <table className="min-w-full text-sm" aria-label={`Table 2, ${dataset}`}>
                   <thead className="bg-slate-50">

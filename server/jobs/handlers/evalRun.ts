@@ -11,6 +11,7 @@ import { z } from "zod";
 import { evalLlm, type EvalLlmReport } from "../../eval/evalLlm";
 import { evalSd, type SdEvalReport } from "../../eval/evalSd";
 import { sdExtraMetrics } from "../../eval/sdExtraMetrics";
+import { DEFAULT_MBR } from "../../llm/mbrDecode";
 import { ensureDemoInstructionsInChild } from "../demoDataProcess";
 import type { JobContext, JobHandler } from "../types";
 
@@ -28,6 +29,8 @@ export const evalRunPayload = z.discriminatedUnion("table", [
     table: z.literal("llm"),
     models: z.object({ boigllm: modelRef, nokpi: modelRef }),
     size: z.object({ limit: z.number().int().min(1) }),
+    /** Greedy, or minimum Bayes risk over DEFAULT_MBR's samples (jobs queued before this field: greedy). */
+    decoding: z.enum(["greedy", "mbr"]).default("greedy"),
     /** Instruction folder; null = the demo world's (built once under BOIG_DATA_DIR/cache). */
     data: z.string().min(1).nullable(),
   }),
@@ -64,11 +67,12 @@ type SdPayload = Extract<EvalRunPayload, { table: "sd" }>;
 
 async function table1(ctx: JobContext<unknown>, payload: LlmPayload, demoData: string | undefined): Promise<EvalLlmReport> {
   const dataDir = payload.data ?? demoData!;
-  await ctx.log(`Table 1 on ${dataDir}: BoigLLM ${payload.models.boigllm.dir}, no-KPI ${payload.models.nokpi.dir}, ${payload.size.limit} test images per dataset and bucket`);
+  await ctx.log(`Table 1 on ${dataDir}: BoigLLM ${payload.models.boigllm.dir}, no-KPI ${payload.models.nokpi.dir}, ${payload.size.limit} test images per dataset and bucket, ${payload.decoding} decoding`);
   return evalLlm({
     dataDir,
     models: { boigllm: payload.models.boigllm.dir, nokpi: payload.models.nokpi.dir },
     limit: payload.size.limit,
+    decoding: payload.decoding === "mbr" ? { kind: "mbr", samples: DEFAULT_MBR.samples, temperature: DEFAULT_MBR.temperature } : { kind: "greedy" },
     onProgress: progressReporter(ctx),
   });
 }
