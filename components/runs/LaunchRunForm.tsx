@@ -63,7 +63,9 @@ export function LaunchRunForm() {
   const [init, setInit] = useState("");
   const [rewardVariant, setRewardVariant] = useState<"calibrated" | "paper">("calibrated");
   const [promptSet, setPromptSet] = useState<"all" | "social" | "stock">("all");
-  const [lora, setLora] = useState(false);
+  // null = the preset's choice (ddpo_config.py: the default preset trains LoRA rank 4, tiny the whole UNet).
+  const [loraChoice, setLora] = useState<boolean | null>(null);
+  const lora = loraChoice ?? preset === "default";
   const [loraRank, setLoraRank] = useState("4");
   const launch = useMutation(
     trpc.admin.jobs.launchTrainerRun.mutationOptions({
@@ -151,7 +153,7 @@ export function LaunchRunForm() {
           ), errors.fields[`settings.${s.key}`], s.hint || undefined),
         )}
         {(kind.task === "sd-sft" || kind.task === "ddpo") && field("run-init", "Start from (BoigSD folder)", (
-          <input id="run-init" value={init} onChange={(e) => setInit(e.target.value)} placeholder="models/artifacts/boigsd-base" className={inputClass} />
+          <input id="run-init" value={init} onChange={(e) => setInit(e.target.value)} placeholder={kind.task === "ddpo" ? "models/artifacts/boigsd-sft" : "models/artifacts/boigsd-base"} className={inputClass} />
         ), errors.fields.init)}
         {kind.task === "ddpo" && (
           <>

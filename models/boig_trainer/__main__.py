@@ -47,9 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--arch", choices=ARCHES, default=None, help="detector: network, default centernet")
     train.add_argument("--variant", choices=VARIANTS, default=None, help="llm: behavior (KPI in the prompt, default) or nokpi (baseline)")
     train.add_argument("--only-bucket", choices=BUCKETS, default=None, help="sd-base: train on the images of this KPI bucket only (high = the SFT baseline's data)")
-    train.add_argument("--init", default=None, help="sd-sft, ddpo: the BoigSD artifact folder to start from (default models/artifacts/boigsd-base)")
+    train.add_argument("--init", default=None, help="sd-sft, ddpo: the BoigSD artifact folder to start from (sd-sft: default models/artifacts/boigsd-base; ddpo: models/artifacts/boigsd-sft)")
     train.add_argument("--reward-variant", choices=REWARD_VARIANTS, default=None, help="ddpo: which BoigLLM reward to maximize (default calibrated)")
-    train.add_argument("--lora-rank", type=int, default=None, help="ddpo: LoRA rank on the UNet's attention/feed-forward maps (0 = full fine-tune, the default)")
+    train.add_argument("--lora-rank", type=int, default=None, help="ddpo: LoRA rank on the UNet's attention/feed-forward maps (0 = full fine-tune; default: the preset's, tiny 0, default 4)")
     train.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="change one setting of the preset for this run (repeatable), e.g. --set learning_rate=3e-4")
     train.add_argument("--boigllm", default=None, help="ddpo: BoigLLM artifact folder for the reward (default: the app's served one)")
     return parser

@@ -30,7 +30,9 @@ from .sd_model import parameter_counts
 from .sd_weights import load_pipeline_weights
 from .stopping import stop_requested_on_signals
 
-DEFAULT_INIT = REPO_ROOT / "models" / "artifacts" / "boigsd-base"
+# DDPO starts from the SFT baseline by default: from base, every run so far was reward-hacked or ended below SFT
+# (docs/results.md, Table 2); --init models/artifacts/boigsd-base is the paper's setting.
+DEFAULT_INIT = REPO_ROOT / "models" / "artifacts" / "boigsd-sft"
 
 
 def config_for_run(args: argparse.Namespace, stored: Optional[Dict[str, Any]], init_dir: Path) -> DdpoConfig:
@@ -79,7 +81,7 @@ def reproduce_command(config: DdpoConfig, data_dir: Path, run_dir: Path, boigllm
         parts.append(f"--steps {config.epochs}")
     if config.reward_variant != "calibrated":
         parts.append(f"--reward-variant {config.reward_variant}")
-    if config.lora_rank:
+    if config.lora_rank != ddpo_preset(config.preset).lora_rank:
         parts.append(f"--lora-rank {config.lora_rank}")
     if boigllm:
         parts.append(f"--boigllm {boigllm}")

@@ -20,7 +20,7 @@ from PIL import Image
 
 from boig_trainer.ddpo_config import ddpo_preset
 from boig_trainer.ddpo_prompts import DdpoPrompt
-from boig_trainer.ddpo_command import anchor_images
+from boig_trainer.ddpo_command import DEFAULT_INIT, anchor_images, reproduce_command
 from boig_trainer.ddpo_train import ANCHOR_STEP_BASE, DdpoTrainer, PerPromptStatTracker, Samples, sample
 from boig_trainer.reward_bridge import PromptFields
 from boig_trainer.errors import UsageError
@@ -559,3 +559,16 @@ def test_bench_refuses_a_missing_init(small_world, tmp_path):
         cwd=MODELS_DIR, env=trainer_env(), capture_output=True, text=True, timeout=120,
     )
     assert done.returncode != 0 and "nope" in done.stderr
+
+
+def test_the_default_preset_is_the_committed_recipe_and_the_reproduce_command_names_what_differs_from_it():
+    """The default preset trains LoRA rank 4 from SFT for 60 epochs (the committed BoigSD, docs/results.md);
+    a run that leaves that recipe says so in its command, so the command rebuilds the run."""
+    default = ddpo_preset("default")
+    assert (default.lora_rank, default.epochs, DEFAULT_INIT.name) == (4, 60, "boigsd-sft")
+    data, out = REPO_ROOT / "w", REPO_ROOT / "out"
+    command = reproduce_command(ddpo_preset("default", init="models/artifacts/boigsd-sft"), data, out, None)
+    assert "--lora-rank" not in command and "--steps" not in command and "--init models/artifacts/boigsd-sft" in command
+    assert "--lora-rank 0" in reproduce_command(ddpo_preset("default", lora_rank=0), data, out, None)  # a full fine-tune
+    assert "--lora-rank 2" in reproduce_command(ddpo_preset("tiny", lora_rank=2), data, out, None)
+    assert "--lora-rank" not in reproduce_command(ddpo_preset("tiny"), data, out, None)

@@ -32,9 +32,9 @@ export function registerTrain(program: Command) {
     .option("--arch <name>", "detector: centernet | dilated")
     .option("--variant <name>", "llm: behavior | nokpi")
     .option("--only-bucket <name>", "sd-base: train on this KPI bucket's images only (high | medium | low)")
-    .option("--init <dir>", "sd-sft, ddpo: the BoigSD artifact to start from (default models/artifacts/boigsd-base)")
+    .option("--init <dir>", "sd-sft, ddpo: the BoigSD artifact to start from (sd-sft: default models/artifacts/boigsd-base; ddpo: models/artifacts/boigsd-sft)")
     .option("--reward-variant <name>", "ddpo: calibrated | paper (default calibrated)")
-    .option("--lora-rank <n>", "ddpo: LoRA rank on the UNet (0 = full fine-tune, default)")
+    .option("--lora-rank <n>", "ddpo: LoRA rank on the UNet (0 = full fine-tune; default: the preset's, tiny 0, default 4)")
     .option("--boigllm <dir>", "ddpo: the BoigLLM artifact the reward uses (default: the served reward model)")
     .option("--set <key=value...>", "override a preset setting (the Runs form's settings, e.g. learning_rate=3e-4, kpi_contrast_weight=1)")
     .action(async (task: string, opts) => {
