@@ -82,7 +82,13 @@ describe("Admin console: data, runs, models", () => {
     await admin.goto(`${app.url}/admin/runs`);
     const form = admin.getByRole("form", { name: "Launch a run" });
     await form.getByLabel("Run", { exact: true }).selectOption("ddpo");
+    // LoRA follows the preset (the default preset is the committed BoigSD's recipe, LoRA rank 4) until changed.
+    const loraBox = form.getByLabel("LoRA adapters");
+    await form.getByLabel("Preset").selectOption("default");
+    expect(await loraBox.isChecked()).toBe(true);
     await form.getByLabel("Preset").selectOption("tiny");
+    expect(await loraBox.isChecked()).toBe(false);
+    expect(await form.getByLabel("Start from (BoigSD folder)").getAttribute("placeholder")).toBe("models/artifacts/boigsd-sft");
     await expect.poll(() => form.getByLabel("World data").inputValue(), { timeout: 30_000 }).toMatch(/shop-world$/);
     await form.getByLabel("Epochs").fill("8");
     await shot(admin, "3-launch-form");
