@@ -9,8 +9,9 @@ import { Table2View } from "./Table2View";
 
 const card = "rounded-xl border border-slate-200 bg-white p-5";
 const when = (d: Date | string | null) => (d ? new Date(d).toLocaleString() : "—");
+// Table 1 jobs queued before the decoding field decoded greedily (evalRunPayload's default).
 const settingsOf = (p: { table: string; size: object; decoding?: string; data: string | null; world?: string | null }) =>
-  JSON.stringify([p.size, p.decoding ?? null, p.data, p.world ?? null]);
+  JSON.stringify([p.size, p.table === "llm" ? (p.decoding ?? "greedy") : null, p.data, p.world ?? null]);
 
 /** One evaluation: its settings and state, then its table with deltas against the previous run. */
 export function EvaluationDetail({ id }: { id: string }) {
