@@ -3,15 +3,14 @@ import { useQuery } from "@tanstack/react-query";
 import { useTRPC } from "../trpc";
 import { errorText } from "../errorText";
 import { RunStatusBadge } from "../runs/RunActions";
-import { TABLE_LABEL } from "./EvaluationsTable";
+import { TABLE_LABEL, decodingLabel } from "./EvaluationsTable";
 import { Table1View } from "./Table1View";
 import { Table2View } from "./Table2View";
 
 const card = "rounded-xl border border-slate-200 bg-white p-5";
 const when = (d: Date | string | null) => (d ? new Date(d).toLocaleString() : "—");
-// Table 1 jobs queued before the decoding field decoded greedily (evalRunPayload's default).
 const settingsOf = (p: { table: string; size: object; decoding?: string; data: string | null; world?: string | null }) =>
-  JSON.stringify([p.size, p.table === "llm" ? (p.decoding ?? "greedy") : null, p.data, p.world ?? null]);
+  JSON.stringify([p.size, decodingLabel(p), p.data, p.world ?? null]);
 
 /** One evaluation: its settings and state, then its table with deltas against the previous run. */
 export function EvaluationDetail({ id }: { id: string }) {
@@ -37,7 +36,7 @@ export function EvaluationDetail({ id }: { id: string }) {
         </ul>
         <p className="text-xs text-slate-500">
           {e.payload.table === "llm"
-            ? `${e.payload.size.limit} test images per dataset and bucket · ${e.payload.decoding === "mbr" ? "MBR" : "greedy"} decoding`
+            ? `${e.payload.size.limit} test images per dataset and bucket · ${decodingLabel(e.payload)} decoding`
             : `${e.payload.size.prompts} prompts per bucket × ${e.payload.size.samples} samples`}
           {" · data: "}{e.payload.data ?? "the demo world's"} · launched {when(e.createdAt)}{e.createdBy ? ` by ${e.createdBy}` : ""}
         </p>

@@ -6,6 +6,9 @@ import { formatPercent } from "./delta";
 
 export type EvaluationListItem = inferRouterOutputs<AppRouter>["admin"]["evals"]["list"][number];
 export const TABLE_LABEL = { llm: "Table 1 (BoigLLM)", sd: "Table 2 (BoigSD)" } as const;
+/** A Table 1 run's decoding as shown ("greedy" / "MBR"); jobs queued before the field decoded greedily. Null for Table 2. */
+export const decodingLabel = (payload: { table: string; decoding?: string }) =>
+  payload.table !== "llm" ? null : payload.decoding === "mbr" ? "MBR" : "greedy";
 
 /** One line per dataset: BoigLLM's win counts (Table 1) or BoigSD's true-KPI change (Table 2). */
 function Summary({ item }: { item: EvaluationListItem }) {
@@ -23,7 +26,7 @@ function Summary({ item }: { item: EvaluationListItem }) {
 const modelsOf = (item: EvaluationListItem) => Object.entries(item.payload.models).map(([slot, m]) => `${slot}: ${m.name} ${m.version}`).join(" · ");
 const sizeOf = (item: EvaluationListItem) =>
   item.payload.table === "llm"
-    ? `${item.payload.size.limit} images per bucket · ${item.payload.decoding === "mbr" ? "MBR" : "greedy"}`
+    ? `${item.payload.size.limit} images per bucket · ${decodingLabel(item.payload)}`
     : `${item.payload.size.prompts} prompts × ${item.payload.size.samples} samples`;
 
 /** Every evaluation run, newest first, with live progress; the selected one is shown below. */

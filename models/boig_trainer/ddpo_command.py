@@ -76,16 +76,17 @@ def anchor_images(train: ImageSet, config: DdpoConfig) -> Optional[ImageSet]:
 
 
 def reproduce_command(config: DdpoConfig, data_dir: Path, run_dir: Path, boigllm: Optional[str]) -> str:
+    preset = ddpo_preset(config.preset)  # flags name only what differs from it
     parts = [f"npx boig train ddpo --data {repo_relative(data_dir)} --init {config.init} --preset {config.preset} --seed {config.seed}"]
-    if config.epochs != ddpo_preset(config.preset).epochs:
+    if config.epochs != preset.epochs:
         parts.append(f"--steps {config.epochs}")
     if config.reward_variant != "calibrated":
         parts.append(f"--reward-variant {config.reward_variant}")
-    if config.lora_rank != ddpo_preset(config.preset).lora_rank:
+    if config.lora_rank != preset.lora_rank:
         parts.append(f"--lora-rank {config.lora_rank}")
     if boigllm:
         parts.append(f"--boigllm {boigllm}")
-    flags = override_flags(config, ddpo_preset(config.preset))
+    flags = override_flags(config, preset)
     if flags:
         parts.append(flags.strip())
     parts.append(f"--out {repo_relative(run_dir)}")

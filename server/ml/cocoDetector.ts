@@ -24,7 +24,7 @@ import { COCO_LABELS } from "../verbalize/cocoLabels";
 import type { ObjectDetector } from "../verbalize/detector";
 import type { DetectedObject, RgbaImage } from "../verbalize/types";
 import { loadModel, type LoadedModel } from "./onnxSession";
-import { resampleRgbInto } from "./resampleTaps";
+import { assertRgbaImage, resampleRgbInto } from "./resampleTaps";
 
 export const COCO_DETECTOR_SCORE_FLOOR = 0.1; // low on purpose: the verbalizer cuts at 0.5
 export const COCO_DETECTOR_IOU_THRESHOLD = 0.5; // same-class boxes overlapping more are duplicates
@@ -77,12 +77,9 @@ export function letterboxImage(image: RgbaImage, size: number, out: Float32Array
   tensor: Float32Array;
   letterbox: Letterbox;
 } {
-  const { rgba, width, height } = image;
-  if (width < 1 || height < 1 || rgba.length !== width * height * 4) {
-    throw new RangeError(`image of ${width}x${height} needs ${width * height * 4} RGBA bytes, got ${rgba.length}`);
-  }
+  assertRgbaImage(image);
   if (out.length !== size * size * 3) throw new RangeError(`output buffer has ${out.length} values, needs ${size * size * 3}`);
-  const box = letterboxFor(width, height, size);
+  const box = letterboxFor(image.width, image.height, size);
   out.fill(COCO_DETECTOR_PAD_VALUE);
   resampleRgbInto(image, box.width, box.height, out, (box.top * size + box.left) * 3, size * 3, Float32Array);
   return { tensor: out, letterbox: box };

@@ -18,7 +18,7 @@ import { env } from "../env";
 import { modelInvalid } from "../errors";
 import type { RgbaImage } from "../verbalize/types";
 import { loadModel, type LoadedModel } from "./onnxSession";
-import { resampleRgbInto } from "./resampleTaps";
+import { assertRgbaImage, resampleRgbInto } from "./resampleTaps";
 
 /** Images per onnxruntime call (16 x 224 x 224 x 3 floats = 9.6 MB of input). */
 export const IMAGE_FEATURES_BATCH = 16;
@@ -42,10 +42,7 @@ export type ImageFeatureExtractor = {
  * Throws RangeError on a malformed image (rgba length not width * height * 4, empty image).
  */
 export function resizeToFeatureInput(image: RgbaImage, size: number, out: Float32Array = new Float32Array(size * size * 3), offset = 0): Float32Array {
-  const { rgba, width, height } = image;
-  if (!(width >= 1 && height >= 1) || rgba.length !== width * height * 4) {
-    throw new RangeError(`image of ${width}x${height} needs ${width * height * 4} RGBA bytes, got ${rgba.length}`);
-  }
+  assertRgbaImage(image);
   if (offset < 0 || offset + size * size * 3 > out.length) throw new RangeError(`output buffer too small for a ${size}x${size} image at ${offset}`);
   resampleRgbInto(image, size, size, out, offset, size * 3, Float64Array);
   return out;

@@ -39,6 +39,13 @@ export function resampleTaps(source: number, target: number): Taps {
   });
 }
 
+/** Throws RangeError on a malformed image (empty, or rgba length not width * height * 4). */
+export function assertRgbaImage({ rgba, width, height }: RgbaImage): void {
+  if (!(width >= 1 && height >= 1) || rgba.length !== width * height * 4) {
+    throw new RangeError(`image of ${width}x${height} needs ${width * height * 4} RGBA bytes, got ${rgba.length}`);
+  }
+}
+
 /**
  * Resizes RGBA bytes to `outWidth` x `outHeight` RGB floats (0..255, alpha ignored) with the taps above:
  * a horizontal pass over every source row, then a vertical pass written into `out` from `offset`, output

@@ -15,7 +15,7 @@ import type { Db } from "../db/client";
 import { activeModels, modelVersions, type ModelRole } from "../db/schema";
 import { env } from "../env";
 import { badInput } from "../errors";
-import { evalRunPayload, type EvalModelRef, type EvalRunPayload } from "../jobs/handlers/evalRun";
+import { TABLE1_DECODINGS, evalRunPayload, type EvalModelRef, type EvalRunPayload } from "../jobs/handlers/evalRun";
 import { servedDirInDb } from "./activeModels";
 import { enqueueJob } from "./enqueueJob";
 import { recordAudit } from "./recordAudit";
@@ -27,8 +27,6 @@ import { parseInput } from "./validation";
  * Table 2 samples images, so its default stays small (4 × 2: minutes; docs/results.md used 48 × 4).
  */
 export const EVAL_DEFAULTS = { limit: 1000, prompts: 4, samples: 2, decoding: "greedy" } as const;
-/** Table 1's decodings (server/eval/evalLlm.ts), for BoigLLM and the no-KPI row alike. */
-export const EVAL_DECODINGS = ["greedy", "mbr"] as const;
 
 /** The committed folders of the rows that are no registry role (relative to the repo root). */
 export const COMMITTED_EVAL_MODELS = {
@@ -49,7 +47,7 @@ export const launchEvaluationInput = z.discriminatedUnion(
       table: z.literal("llm"),
       models: z.object({ boigllm: modelChoice.optional(), nokpi: modelChoice.optional() }).default({}),
       size: z.object({ limit: whole(1, 1000).default(EVAL_DEFAULTS.limit) }).default({ limit: EVAL_DEFAULTS.limit }),
-      decoding: z.enum(EVAL_DECODINGS, { error: "must be greedy or mbr" }).default(EVAL_DEFAULTS.decoding),
+      decoding: z.enum(TABLE1_DECODINGS, { error: "must be greedy or mbr" }).default(EVAL_DEFAULTS.decoding),
       /** An instruction folder (`boig instructions`); default: the demo world's. */
       data: folder.optional(),
     }),

@@ -24,13 +24,16 @@ const modelRef = z.object({
 });
 export type EvalModelRef = z.infer<typeof modelRef>;
 
+/** Table 1's decodings (server/eval/evalLlm.ts), for BoigLLM and the no-KPI row alike. */
+export const TABLE1_DECODINGS = ["greedy", "mbr"] as const;
+
 export const evalRunPayload = z.discriminatedUnion("table", [
   z.object({
     table: z.literal("llm"),
     models: z.object({ boigllm: modelRef, nokpi: modelRef }),
     size: z.object({ limit: z.number().int().min(1) }),
     /** Greedy, or minimum Bayes risk over DEFAULT_MBR's samples (jobs queued before this field: greedy). */
-    decoding: z.enum(["greedy", "mbr"]).default("greedy"),
+    decoding: z.enum(TABLE1_DECODINGS).default("greedy"),
     /** Instruction folder; null = the demo world's (built once under BOIG_DATA_DIR/cache). */
     data: z.string().min(1).nullable(),
   }),
