@@ -22,7 +22,8 @@ const optionsSchema = z.object({
   nokpi: z.string().min(1).optional(),
   limit: z.coerce.number().int().min(1).optional(),
   batchSize: z.coerce.number().int().min(1).max(256).default(DEFAULT_EVAL_BATCH_SIZE),
-  decoding: z.enum(["greedy", "consensus", "mbr"]).default("greedy"),
+  decoding: z.enum(["greedy", "consensus", "mbr", "mbr-sections", "mbr-kpi"]).default("greedy"),
+  reward: z.string().min(1).optional(),
   samples: z.coerce.number().int().min(2).max(64).optional(),
   temperature: z.coerce.number().gt(0).max(2).default(DEFAULT_MBR.temperature),
 });
@@ -34,15 +35,16 @@ export function registerEvalLlm(evalCmd: Command, program: Command) {
     .option("--data <dir>", "instruction folder (`boig instructions`); default: the demo world's (seed 7), built once under the data dir")
     .option("--model <dir>", "BoigLLM artifact (default: models/artifacts/boigllm)")
     .option("--nokpi <dir>", "no-KPI baseline artifact (default: models/artifacts/boigllm-nokpi)")
+    .option("--reward <dir>", "reward checkpoint for --decoding mbr-kpi (default: models/artifacts/boigllm-reward)")
     .option("--limit <n>", "at most n test images per dataset and bucket (quick runs)")
     .option("--batch-size <n>", "rows per decoding batch", String(DEFAULT_EVAL_BATCH_SIZE))
     .option(
       "--decoding <kind>",
-      "greedy | consensus (medoid of --samples seeded samples) | mbr (minimum Bayes risk against Table 1's metrics over greedy + --samples samples), for BoigLLM and the no-KPI row alike",
+      "greedy | consensus (medoid of --samples seeded samples) | mbr (minimum Bayes risk against Table 1's metrics over greedy + --samples samples) | mbr-sections (the same, colors, tones and objects chosen separately), for BoigLLM and the no-KPI row alike | mbr-kpi (mbr-sections, BoigLLM's evidence weighted by --reward's P(KPI | candidate))",
       "greedy",
     )
-    .option("--samples <n>", `samples per prompt with --decoding consensus (default ${DEFAULT_CONSENSUS.samples}) or mbr (default ${DEFAULT_MBR.samples})`)
-    .option("--temperature <t>", "sampling temperature with --decoding mbr", String(DEFAULT_MBR.temperature))
+    .option("--samples <n>", `samples per prompt with --decoding consensus (default ${DEFAULT_CONSENSUS.samples}) or mbr / mbr-sections (default ${DEFAULT_MBR.samples})`)
+    .option("--temperature <t>", "sampling temperature with --decoding mbr / mbr-sections", String(DEFAULT_MBR.temperature))
     .action(async (raw) => {
       const opts = parseInput(optionsSchema, raw);
       const json = program.opts().json as boolean;
@@ -56,6 +58,7 @@ export function registerEvalLlm(evalCmd: Command, program: Command) {
         const report = await evalLlm({
           dataDir,
           models,
+          rewardModel: opts.decoding === "mbr-kpi" ? (opts.reward ?? defaultBoigLlmDir("boigllm-reward")) : undefined,
           limit: opts.limit,
           batchSize: opts.batchSize,
           decoding:
@@ -63,7 +66,11 @@ export function registerEvalLlm(evalCmd: Command, program: Command) {
               ? { kind: "greedy" }
               : opts.decoding === "consensus"
                 ? { kind: "consensus", samples: opts.samples ?? DEFAULT_CONSENSUS.samples }
-                : { kind: "mbr", samples: opts.samples ?? DEFAULT_MBR.samples, temperature: opts.temperature },
+                : {
+                    kind: "mbr", samples: opts.samples ?? DEFAULT_MBR.samples, temperature: opts.temperature,
+                    bySection: opts.decoding === "mbr-sections" || opts.decoding === "mbr-kpi",
+                    kpiWeighted: opts.decoding === "mbr-kpi",
+                  },
           onProgress: (fraction, message) => {
             // Every 5% is enough on a log; a terminal bar redraws anyway.
             const step = Math.floor(fraction * 20);

@@ -21,7 +21,8 @@ import { AppError, badInput } from "../errors";
 import type { Bucket, DatasetKind } from "../db/schema";
 import { loadBoigLlm, type BoigLlm } from "../ml/boigLlm";
 import { DEFAULT_CONSENSUS, generateConsensus } from "../llm/consensusDecode";
-import { DEFAULT_MBR, generateMbr } from "../llm/mbrDecode";
+import { DEFAULT_MBR, generateMbr, type MbrOptions } from "../llm/mbrDecode";
+import { kpiPosteriors } from "../llm/kpiPosterior";
 import { generateVerbalizations, type GeneratedVerbalization, type GenerateRequest } from "../llm/decode";
 import { KPI_LABELS, type InstructionRecord } from "../llm/instructions";
 import { readInstructionSplit } from "../llm/readInstructionFolder";
@@ -47,6 +48,8 @@ export type EvalLlmOptions = {
   dataDir: string;
   /** BoigLLM (behavior variant) and the no-KPI baseline's artifact folders. */
   models: { boigllm: string; nokpi: string };
+  /** The reward checkpoint (boigllm-reward) whose KPI posterior weighs MBR evidence; only with decoding.kpiWeighted. */
+  rewardModel?: string;
   /** At most this many test images per dataset and bucket (the first by record id). */
   limit?: number;
   /** Rows per onnxruntime batch while decoding. */
@@ -57,7 +60,7 @@ export type EvalLlmOptions = {
    * minimum Bayes risk against Table 1's metrics over the greedy answer and `samples` samples at
    * `temperature` (server/llm/mbrDecode.ts). The KPI-label checks of types 3–4 are always greedy.
    */
-  decoding?: { kind: "greedy" } | { kind: "consensus"; samples: number } | { kind: "mbr"; samples: number; temperature: number };
+  decoding?: { kind: "greedy" } | { kind: "consensus"; samples: number } | { kind: "mbr"; samples: number; temperature: number; bySection?: boolean; kpiWeighted?: boolean };
   onProgress?: (fraction: number, message: string) => void;
 };
 
@@ -148,7 +151,8 @@ export async function evalLlm(options: EvalLlmOptions): Promise<EvalLlmReport> {
   const images = groups.flatMap((g) => g.buckets.flatMap((b) => b.images));
   const progress = progressOver(3 * images.length, options.onProgress);
   const decoding = options.decoding ?? { kind: "greedy" };
-  const plainOut = await decodeAll(boigllm, images.map((i) => ({ prompt: i.plain.prompt })), batchSize, (n) => progress(n, "BoigLLM"), decoding);
+  const weigh = await kpiWeigher(decoding, options.rewardModel);
+  const plainOut = await decodeAll(boigllm, images.map((i) => ({ prompt: i.plain.prompt })), batchSize, (n) => progress(n, "BoigLLM"), decoding, weigh);
   const boigllmSeconds = clock();
   const nokpiOut = await decodeAll(nokpi, images.map((i) => ({ prompt: i.nokpi.prompt })), batchSize, (n) => progress(n, "no-KPI baseline"), decoding);
   const nokpiSeconds = clock();
@@ -341,9 +345,26 @@ const describeDecoding = (d: Decoding) =>
     ? "greedy, grammar-constrained"
     : d.kind === "consensus"
       ? `consensus: medoid of ${d.samples} samples (temperature ${DEFAULT_CONSENSUS.temperature}, top-p ${DEFAULT_CONSENSUS.topP}), grammar-constrained`
-      : `MBR: Table 1 utility over greedy + ${d.samples} samples (temperature ${d.temperature}, top-p ${DEFAULT_MBR.topP}), grammar-constrained`;
+      : `MBR${d.bySection ? " by section (colors, tones, objects chosen separately)" : ""}${d.kpiWeighted ? ", BoigLLM's evidence weighted by the reward checkpoint's P(KPI | candidate)" : ""}: Table 1 utility over greedy + ${d.samples} samples (temperature ${d.temperature}, top-p ${DEFAULT_MBR.topP}), grammar-constrained`;
 
-async function decodeAll(llm: BoigLlm, requests: readonly GenerateRequest[], batchSize: number, onDone: (n: number) => void, decoding: Decoding = { kind: "greedy" }) {
+/**
+ * Behavior-weighted MBR (kpiPosterior.ts) for the BoigLLM row: the reward checkpoint's P(KPI | v, x)
+ * weighs each candidate as evidence. The no-KPI row has no KPI to weigh by and decodes unweighted.
+ */
+async function kpiWeigher(decoding: Decoding, rewardDir: string | undefined): Promise<MbrOptions["weigh"]> {
+  if (decoding.kind !== "mbr" || !decoding.kpiWeighted) return undefined;
+  if (!decoding.bySection) throw badInput("KPI-weighted MBR chooses by section (bySection: true)");
+  if (!rewardDir || !fs.existsSync(path.join(rewardDir, "manifest.json")))
+    throw new AppError("NOT_FOUND", `KPI-weighted MBR needs the reward checkpoint (boigllm-reward); none at ${rewardDir ?? "(not given)"}`);
+  const reward = await loadBoigLlm(path.resolve(rewardDir));
+  return (requests, candidates) =>
+    kpiPosteriors(reward, requests.map((q, r) => ({ prompt: q.prompt, verbalizations: candidates[r]!.map((c) => c.verbalization) })));
+}
+
+async function decodeAll(
+  llm: BoigLlm, requests: readonly GenerateRequest[], batchSize: number, onDone: (n: number) => void,
+  decoding: Decoding = { kind: "greedy" }, weigh?: MbrOptions["weigh"],
+) {
   const out: GeneratedVerbalization[] = [];
   // Consensus expands every request into `samples` rows: keep onnxruntime batches near batchSize.
   const step = decoding.kind === "greedy" ? batchSize : Math.max(1, Math.floor(batchSize / decoding.samples));
@@ -354,7 +375,7 @@ async function decodeAll(llm: BoigLlm, requests: readonly GenerateRequest[], bat
         ? await generateVerbalizations(llm, chunk, { temperature: 0, batchSize })
         : decoding.kind === "consensus"
           ? await generateConsensus(llm, chunk, { samples: decoding.samples, batchSize, seed: start })
-          : await generateMbr(llm, chunk, { samples: decoding.samples, temperature: decoding.temperature, batchSize, seed: start })),
+          : await generateMbr(llm, chunk, { samples: decoding.samples, temperature: decoding.temperature, batchSize, seed: start, bySection: decoding.bySection, weigh })),
     );
     onDone(chunk.length);
   }

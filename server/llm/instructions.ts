@@ -26,6 +26,15 @@ export const MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "
 export const WEEKDAYS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"] as const;
 /** KPI labels a dataset kind uses (social leaves the middle out; SPEC §3.3). */
 export const KPI_LABELS: Record<DatasetKind, readonly Bucket[]> = { social: ["high", "low"], stock: ["high", "medium", "low"] };
+/**
+ * The share of posts each label stands for, by the bucket definition (SPEC §3.3: social high = an
+ * account's top 10%, low = its bottom 60%, the middle left out; stock terciles): the prior P(k) of
+ * the reward's posterior (reward.ts, kpiPosterior.ts). Unnormalized for social (0.1 + 0.6).
+ */
+export const BUCKET_SHARE: Record<DatasetKind, Partial<Record<Bucket, number>>> = {
+  social: { high: 0.1, low: 0.6 },
+  stock: { high: 1 / 3, medium: 1 / 3, low: 1 / 3 },
+};
 
 /** Words of the prompt/target structure: each is a single reserved token of the tokenizer. */
 export const FIELD_WORDS = [

@@ -13,12 +13,22 @@
  * likeliest token per step, which for a small model favors short, common answers; consensus
  * decoding (consensusDecode.ts) uses only the two IoUs as agreement. Deterministic for a seed.
  */
-import { METRIC_DIRECTION, METRIC_NAMES, verbalizationMetrics, type ScoredVerbalization } from "../eval/verbalizationMetrics";
+import { METRIC_DIRECTION, METRIC_NAMES, verbalizationMetrics, type MetricName, type ScoredVerbalization } from "../eval/verbalizationMetrics";
 import type { BoigLlm } from "../ml/boigLlm";
 import { drawSamples, withSamplingDefaults } from "./consensusDecode";
 import { generateVerbalizations, type GeneratedVerbalization, type GenerateRequest } from "./decode";
+import { toCanonicalText } from "../verbalize/canonical";
 
-export type MbrOptions = { samples?: number; temperature?: number; topP?: number; seed?: number; batchSize?: number };
+export type MbrOptions = {
+  samples?: number; temperature?: number; topP?: number; seed?: number; batchSize?: number;
+  /** Choose colors, tones and objects separately (mbrSectionChoice) instead of one whole candidate. */
+  bySection?: boolean;
+  /**
+   * With bySection: per request, a weight for each candidate as evidence (greedy first, then the
+   * samples), e.g. P(prompt's KPI | candidate) from kpiPosteriors. Default: equal weights.
+   */
+  weigh?: (requests: readonly GenerateRequest[], candidates: readonly GeneratedVerbalization[][]) => Promise<number[][]>;
+};
 export const DEFAULT_MBR = { samples: 16, temperature: 0.7, topP: 0.95 } as const;
 
 /** Mean over the defined Table 1 metrics of (truth, prediction), each oriented higher-is-better. */
@@ -52,6 +62,74 @@ export function mbrChoice(candidates: readonly ScoredVerbalization[]): number {
   return best;
 }
 
+/**
+ * The sections a Table 1 metric reads: colors metrics read only the colors, the tones metric only
+ * the tones, objects metrics only the objects (verbalizationMetrics). Invariant: every metric is in
+ * exactly one section.
+ */
+export const METRIC_SECTIONS = {
+  colors: ["colorsIoU", "colorsSimilarity", "colorsRgbDistance", "colorsCoverageRmse"],
+  tones: ["tonesCoverageRmse"],
+  objects: ["objectsIoU", "objectsSimilarity", "objectAreaRmse", "relativePositionError"],
+} as const satisfies Record<keyof ScoredVerbalization, readonly MetricName[]>;
+type Section = keyof typeof METRIC_SECTIONS;
+const SECTIONS = Object.keys(METRIC_SECTIONS) as Section[];
+
+/**
+ * MBR per section. Because each metric reads one section, the expected Table 1 utility of a
+ * verbalization is a sum of per-section terms, so choosing each section's candidate separately
+ * maximizes it over every combination of the candidates' sections (a superset of mbrChoice's
+ * hypotheses, with the same samples as evidence). Per section, the score of candidate c is the mean
+ * over the other candidates s of the mean of that section's defined metrics (oriented as in
+ * table1Utility), weighted by `weights[s]` when given (behavior-weighted MBR, kpiPosterior.ts);
+ * ties go to the earliest candidate. Returns, per section, the chosen index.
+ */
+export function mbrSectionChoice(candidates: readonly ScoredVerbalization[], weights?: readonly number[]): Record<Section, number> {
+  if (candidates.length === 0) throw new Error("mbrSectionChoice needs at least one candidate");
+  const n = candidates.length;
+  if (weights && (weights.length !== n || weights.some((w) => !(w >= 0)))) throw new Error("mbrSectionChoice: one weight ≥ 0 per candidate");
+  const weightOf = (s: number) => (weights ? weights[s]! : 1);
+  const totals = Object.fromEntries(SECTIONS.map((section) => [section, new Float64Array(n)])) as Record<Section, Float64Array>;
+  const evidence = new Float64Array(n); // Σ_{s≠c} w_s: each candidate's score is a weighted mean
+  for (let c = 0; c < n; c++) {
+    for (let s = 0; s < n; s++) {
+      if (s === c) continue;
+      evidence[c]! += weightOf(s);
+      const metrics = verbalizationMetrics(candidates[s]!, candidates[c]!);
+      for (const section of SECTIONS) {
+        let total = 0;
+        let defined = 0;
+        for (const name of METRIC_SECTIONS[section]) {
+          const value = metrics[name];
+          if (value === null) continue;
+          total += METRIC_DIRECTION[name] === "higher" ? value : 1 - value;
+          defined++;
+        }
+        if (defined > 0) totals[section][c]! += (weightOf(s) * total) / defined;
+      }
+    }
+  }
+  for (const section of SECTIONS) totals[section].forEach((t, c) => (totals[section][c] = evidence[c]! > 0 ? t / evidence[c]! : 0));
+  const argmax = (scores: Float64Array) => scores.reduce((best, score, i) => (score > scores[best]! ? i : best), 0);
+  return Object.fromEntries(SECTIONS.map((section) => [section, argmax(totals[section])])) as Record<Section, number>;
+}
+
+/** One verbalization from the chosen candidates' sections (the caption of the colors choice). */
+function composeSections(candidates: readonly GeneratedVerbalization[], choice: Record<Section, number>): GeneratedVerbalization {
+  const [colors, tones, objects] = [candidates[choice.colors]!, candidates[choice.tones]!, candidates[choice.objects]!];
+  const verbalization = {
+    ...colors.verbalization,
+    tones: tones.verbalization.tones,
+    objects: objects.verbalization.objects,
+  };
+  const canonical = toCanonicalText(verbalization);
+  return {
+    canonical, verbalization, text: canonical, kpiLabel: colors.kpiLabel,
+    tokens: Math.max(colors.tokens, tones.tokens, objects.tokens),
+    truncated: colors.truncated || tones.truncated || objects.truncated,
+  };
+}
+
 export async function generateMbr(
   llm: BoigLlm,
   requests: readonly GenerateRequest[],
@@ -59,8 +137,11 @@ export async function generateMbr(
 ): Promise<GeneratedVerbalization[]> {
   const greedy = await generateVerbalizations(llm, requests, { temperature: 0, batchSize: options.batchSize });
   const perRequest = await drawSamples(llm, requests, withSamplingDefaults(options, DEFAULT_MBR));
-  return requests.map((_, r) => {
-    const candidates = [greedy[r]!, ...perRequest[r]!];
-    return candidates[mbrChoice(candidates.map((c) => c.verbalization))]!;
+  const candidates = requests.map((_, r) => [greedy[r]!, ...perRequest[r]!]);
+  if (options.weigh && !options.bySection) throw new Error("generateMbr: weights are only used with bySection");
+  const weights = options.weigh ? await options.weigh(requests, candidates) : null;
+  return candidates.map((these, r) => {
+    const scored = these.map((c) => c.verbalization);
+    return options.bySection ? composeSections(these, mbrSectionChoice(scored, weights?.[r])) : these[mbrChoice(scored)]!;
   });
 }

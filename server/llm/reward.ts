@@ -36,14 +36,17 @@ import type { BoigLlm } from "../ml/boigLlm";
 import { placement } from "../verbalize/caption";
 import { parseCanonicalText, toCanonicalText } from "../verbalize/canonical";
 import type { Verbalization } from "../verbalize/types";
-import { buildPrompt, type PromptFields } from "./instructions";
+import { BUCKET_SHARE, buildPrompt, type PromptFields } from "./instructions";
 import { targetLikelihoods, type TargetPair } from "./scoreTargets";
 
 /** The buckets the calibrated variant compares (SPEC §4 "log-odds of high vs low KPI"). */
 export const REWARD_LABELS = ["high", "low"] as const satisfies readonly Bucket[];
 
 /** P(high) / P(low) of the bucket definition (SPEC §3.3), as log-odds: see the header. */
-export const PRIOR_LOG_ODDS: Record<DatasetKind, number> = { social: Math.log(0.1 / 0.6), stock: 0 };
+export const PRIOR_LOG_ODDS: Record<DatasetKind, number> = {
+  social: Math.log(BUCKET_SHARE.social.high! / BUCKET_SHARE.social.low!),
+  stock: Math.log(BUCKET_SHARE.stock.high! / BUCKET_SHARE.stock.low!),
+};
 
 export const DEFAULT_REWARD_BATCH_SIZE = 32;
 

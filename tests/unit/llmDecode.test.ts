@@ -165,6 +165,45 @@ describe("generateMbr", () => {
     expect(() => mbrChoice([])).toThrow(/at least one/);
   });
 
+  it("mbrSectionChoice picks each section from the candidate the others agree with on that section", async () => {
+    const { mbrChoice, mbrSectionChoice, METRIC_SECTIONS } = await import("@/server/llm/mbrDecode");
+    const { METRIC_NAMES } = await import("@/server/eval/verbalizationMetrics");
+    expect(Object.values(METRIC_SECTIONS).flat().sort()).toEqual([...METRIC_NAMES].sort());
+    // Colors: red/white is shared by 0 and 1; objects: the bag is shared by 1 and 2; tones agree everywhere.
+    const candidates = [
+      v("colors red 60 white 40 ; tones warm 50 ; objects car 4 4 3 3"),
+      v("colors red 60 white 40 ; tones warm 50 ; objects bag 1 1 2 2"),
+      v("colors navy 90 ; tones warm 50 ; objects bag 1 1 2 2"),
+    ];
+    expect(mbrChoice(candidates)).toBe(1); // the one whole candidate that shares a section with each other one
+    expect(mbrSectionChoice(candidates)).toEqual({ colors: 0, tones: 0, objects: 1 }); // ties go to the earliest
+    const split = [
+      v("colors red 60 white 40 ; tones warm 50 ; objects car 4 4 3 3"),
+      v("colors red 60 white 40 ; tones cool 50 ; objects bag 1 1 2 2"),
+      v("colors navy 90 ; tones cool 50 ; objects bag 1 1 2 2"),
+      v("colors red 60 white 40 ; tones cool 50 ; objects bag 1 1 2 2"),
+    ];
+    expect(mbrSectionChoice(split)).toEqual({ colors: 0, tones: 1, objects: 1 }); // each section its own majority, earliest first
+    expect(() => mbrSectionChoice([])).toThrow(/at least one/);
+  });
+
+  it("by section, composes the chosen sections of the greedy answer and the seeded samples", async () => {
+    const { generateMbr, mbrSectionChoice } = await import("@/server/llm/mbrDecode");
+    const prompts = records.slice(0, 3).map((r) => ({ prompt: r.prompt }));
+    const options = { samples: 4, temperature: 1, topP: 0.95, seed: 7 };
+    const chosen = await generateMbr(llm, prompts, { ...options, bySection: true });
+    const greedy = await generateVerbalizations(llm, prompts, { temperature: 0 });
+    const drawn = await generateVerbalizations(llm, prompts.flatMap((p) => [p, p, p, p]), options);
+    chosen.forEach((c, r) => {
+      const candidates = [greedy[r]!, ...drawn.slice(4 * r, 4 * r + 4)];
+      const pick = mbrSectionChoice(candidates.map((x) => x.verbalization));
+      expect(c.verbalization.colors).toEqual(candidates[pick.colors]!.verbalization.colors);
+      expect(c.verbalization.tones).toEqual(candidates[pick.tones]!.verbalization.tones);
+      expect(c.verbalization.objects).toEqual(candidates[pick.objects]!.verbalization.objects);
+      expect(parseCanonicalText(c.canonical)).toEqual(parseCanonicalText(toCanonicalText(c.verbalization)));
+    });
+  });
+
   it("returns, per prompt, the MBR choice among the greedy answer and that prompt's seeded samples", async () => {
     const { generateMbr, mbrChoice } = await import("@/server/llm/mbrDecode");
     const prompts = records.slice(0, 3).map((r) => ({ prompt: r.prompt }));
