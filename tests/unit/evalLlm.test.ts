@@ -111,6 +111,24 @@ describe("evalLlm on the tiny fixtures", () => {
   }, 120_000);
 });
 
+describe("evalLlm with MBR by section and KPI weights", () => {
+  const mbr = { kind: "mbr" as const, samples: 3, temperature: 1, bySection: true };
+
+  it("weighs only BoigLLM's evidence: the no-KPI row is the unweighted decoding's", async () => {
+    const plain = await evalLlm({ dataDir: DATA, models: MODELS, limit: 1, decoding: mbr });
+    const weighted = await evalLlm({ dataDir: DATA, models: MODELS, rewardModel: MODELS.boigllm, limit: 1, decoding: { ...mbr, kpiWeighted: true } });
+    expect(plain.options.decoding).toMatch(/^MBR by section/);
+    expect(weighted.options.decoding).toMatch(/weighted by the reward checkpoint's P\(KPI \| candidate\)/);
+    expect(weighted.datasets.map((d) => d.allBuckets.nokpi)).toEqual(plain.datasets.map((d) => d.allBuckets.nokpi));
+  }, 120_000);
+
+  it("names a missing reward checkpoint and refuses weights without sections", async () => {
+    await expect(evalLlm({ dataDir: DATA, models: MODELS, limit: 1, decoding: { ...mbr, kpiWeighted: true } })).rejects.toThrow(/needs the reward checkpoint/);
+    await expect(evalLlm({ dataDir: DATA, models: MODELS, rewardModel: MODELS.boigllm, limit: 1, decoding: { ...mbr, bySection: false, kpiWeighted: true } }))
+      .rejects.toThrow(/chooses by section/);
+  });
+});
+
 describe("evalLlm errors", () => {
   const code = async (promise: Promise<unknown>) => {
     const error = await promise.then(() => null, (e: unknown) => e);
