@@ -10,6 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ZodError } from "zod";
 import { TRPCError } from "@trpc/server";
 import { appRouter } from "@/server/api/root";
 import { createCallerFactory, type SessionUser } from "@/server/api/trpc";
@@ -77,9 +78,23 @@ describe(`llm router (${testDbKind()})`, () => {
     expect(result.preview).toMatch(/^<svg [^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
     expect(result.preview).toContain('data-section="colors"');
     expect(result.model).toMatchObject({ name: "boigllm" });
-    // Greedy is deterministic; the other KPI label is a different instruction.
+    // MBR by section (the default) is seeded, so deterministic; the other KPI label is a different instruction.
+    expect(result.decoding).toBe("mbr");
     expect((await marketer.llm.verbalize(verbalizeInput)).canonical).toBe(result.canonical);
     expect((await marketer.llm.verbalize({ ...verbalizeInput, targetKpi: "low" })).instruction).toContain(" ; kpi low ; ");
+  });
+
+  it("verbalize decodes as asked: greedy, one seeded sample, or MBR by section over greedy and samples", async () => {
+    const greedy = await marketer.llm.verbalize({ ...verbalizeInput, decoding: "greedy" });
+    const sample = await marketer.llm.verbalize({ ...verbalizeInput, decoding: "sample", temperature: 1.5, seed: 3 });
+    expect(greedy.decoding).toBe("greedy");
+    expect((await marketer.llm.verbalize({ ...verbalizeInput, decoding: "sample", temperature: 1.5, seed: 3 })).canonical).toBe(sample.canonical);
+    for (const r of [greedy, sample]) expect(toCanonicalText(parseCanonicalText(r.canonical, { strict: true }))).toBe(r.canonical);
+    const e = await trpcError(marketer.llm.verbalize({ ...verbalizeInput, temperature: 0.7 }));
+    expect(e.code).toBe("BAD_REQUEST");
+    const issues = (error: TRPCError) => (error.cause as ZodError).issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+    expect(issues(e)).toEqual([`temperature: applies to decoding "sample" only (this request's decoding is "mbr")`]);
+    expect(issues(await trpcError(marketer.llm.verbalize({ ...verbalizeInput, decoding: "beam" as never })))).toEqual(["decoding: must be one of mbr, greedy, sample"]);
   });
 
   it("verbalize refuses a KPI label the kind does not have", async () => {
