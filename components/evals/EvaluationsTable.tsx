@@ -6,9 +6,10 @@ import { formatPercent } from "./delta";
 
 export type EvaluationListItem = inferRouterOutputs<AppRouter>["admin"]["evals"]["list"][number];
 export const TABLE_LABEL = { llm: "Table 1 (BoigLLM)", sd: "Table 2 (BoigSD)" } as const;
-/** A Table 1 run's decoding as shown ("greedy" / "MBR"); jobs queued before the field decoded greedily. Null for Table 2. */
+const DECODING_LABEL: Record<string, string> = { greedy: "greedy", mbr: "MBR", "mbr-sections": "MBR by section" };
+/** A Table 1 run's decoding as shown; jobs queued before the field decoded greedily. Null for Table 2. */
 export const decodingLabel = (payload: { table: string; decoding?: string }) =>
-  payload.table !== "llm" ? null : payload.decoding === "mbr" ? "MBR" : "greedy";
+  payload.table !== "llm" ? null : DECODING_LABEL[payload.decoding ?? "greedy"] ?? payload.decoding!;
 
 /** One line per dataset: BoigLLM's win counts (Table 1) or BoigSD's true-KPI change (Table 2). */
 function Summary({ item }: { item: EvaluationListItem }) {

@@ -6,6 +6,9 @@ import { splitFieldErrors } from "../fieldErrors";
 import { buttonClass, inputClass, labelClass } from "../PromptFields";
 import { ModelSelect, modelChoice, type ModelOption } from "./ModelSelect";
 
+/** Table 1 decodings the launch accepts (server/jobs/handlers/evalRun.ts TABLE1_DECODINGS). */
+type Table1Decoding = "greedy" | "mbr" | "mbr-sections";
+
 type Table = "llm" | "sd";
 /** The model rows per table: registry role offered, and what the server uses when left at default. */
 const SLOTS = {
@@ -30,7 +33,7 @@ export function LaunchEvalForm({ onLaunched }: { onLaunched: (id: string) => voi
   const [table, setTable] = useState<Table>("llm");
   const [choices, setChoices] = useState<Record<string, { value: string; folder: string }>>({});
   const [limit, setLimit] = useState("1000");
-  const [decoding, setDecoding] = useState<"greedy" | "mbr">("greedy");
+  const [decoding, setDecoding] = useState<Table1Decoding>("greedy");
   const [prompts, setPrompts] = useState("4");
   const [samples, setSamples] = useState("2");
   const [data, setData] = useState("");
@@ -97,11 +100,12 @@ export function LaunchEvalForm({ onLaunched }: { onLaunched: (id: string) => voi
               {sizeField("eval-limit", "Test images per dataset and bucket", limit, setLimit, errors.fields["size.limit"], "1000 = the whole test split (the demo world's 900 images: ~40 s greedy on 2 cores)")}
               <div>
                 <label htmlFor="eval-decoding" className={labelClass}>Decoding</label>
-                <select id="eval-decoding" value={decoding} onChange={(e) => setDecoding(e.target.value as "greedy" | "mbr")} className={inputClass}>
+                <select id="eval-decoding" value={decoding} onChange={(e) => setDecoding(e.target.value as Table1Decoding)} className={inputClass}>
                   <option value="greedy">Greedy</option>
                   <option value="mbr">Minimum Bayes risk (16 samples)</option>
+                  <option value="mbr-sections">Minimum Bayes risk by section (16 samples)</option>
                 </select>
-                <p className="mt-1 text-xs text-slate-500">For BoigLLM and the no-KPI row alike; MBR takes ~8× as long (docs/results.md).</p>
+                <p className="mt-1 text-xs text-slate-500">For BoigLLM and the no-KPI row alike; MBR takes ~8× as long; by section, colors, tones and objects are chosen separately (docs/results.md).</p>
                 {errors.fields.decoding && <p className="mt-1 text-xs text-red-700" role="alert">Decoding {errors.fields.decoding}</p>}
               </div>
             </>

@@ -47,7 +47,7 @@ export const launchEvaluationInput = z.discriminatedUnion(
       table: z.literal("llm"),
       models: z.object({ boigllm: modelChoice.optional(), nokpi: modelChoice.optional() }).default({}),
       size: z.object({ limit: whole(1, 1000).default(EVAL_DEFAULTS.limit) }).default({ limit: EVAL_DEFAULTS.limit }),
-      decoding: z.enum(TABLE1_DECODINGS, { error: "must be greedy or mbr" }).default(EVAL_DEFAULTS.decoding),
+      decoding: z.enum(TABLE1_DECODINGS, { error: `must be one of ${TABLE1_DECODINGS.join(", ")}` }).default(EVAL_DEFAULTS.decoding),
       /** An instruction folder (`boig instructions`); default: the demo world's. */
       data: folder.optional(),
     }),

@@ -98,7 +98,7 @@ describe(`evaluations (${testDbKind()})`, () => {
     const llm = await fieldsOf({ table: "llm", size: { limit: 0 } });
     expect(llm["size.limit"]).toBe("must be at least 1");
     expect((await fieldsOf({ table: "llm", size: { limit: 2.5 } }))["size.limit"]).toBe("must be a whole number");
-    expect((await fieldsOf({ table: "llm", decoding: "beam" })).decoding).toBe("must be greedy or mbr");
+    expect((await fieldsOf({ table: "llm", decoding: "beam" })).decoding).toBe("must be one of greedy, mbr, mbr-sections");
     // Checked against the folders and the registry (a second pass, all fields at once).
     const models = await fieldsOf({ table: "llm", models: { boigllm: "/nowhere/boigllm", nokpi: BOIGLLM }, data: temp.root });
     expect(models["models.boigllm"]).toMatch(/^has no model at \/nowhere\/boigllm \(no manifest\.json\)$/);
@@ -178,7 +178,7 @@ describe(`evaluations (${testDbKind()})`, () => {
     expect(done.previous).toBeNull();
 
     const second = await launchEvaluation(
-      handle.db, { table: "llm", models: { boigllm: BOIGLLM, nokpi: NOKPI }, size: { limit: 1 }, decoding: "mbr", data: INSTRUCTIONS }, adminId,
+      handle.db, { table: "llm", models: { boigllm: BOIGLLM, nokpi: NOKPI }, size: { limit: 1 }, decoding: "mbr-sections", data: INSTRUCTIONS }, adminId,
     );
     // The registered folder given by path is still recognized as that version.
     expect((second.payload as Extract<EvalRunPayload, { table: "llm" }>).models.boigllm.versionId).toBe(boigllmVersionId);
@@ -188,7 +188,7 @@ describe(`evaluations (${testDbKind()})`, () => {
     expect((secondDone.previous?.report as EvalLlmReport).datasets[0]!.buckets[0]!.images).toBe(2);
     expect((secondDone.report as EvalLlmReport).datasets[0]!.buckets[0]!.images).toBe(1);
     expect(report.options.decoding).toMatch(/^greedy/);
-    expect((secondDone.report as EvalLlmReport).options.decoding).toMatch(/^MBR: Table 1 utility over greedy \+ 16 samples/);
+    expect((secondDone.report as EvalLlmReport).options.decoding).toMatch(/^MBR by section \(colors, tones, objects chosen separately\): Table 1 utility over greedy \+ 16 samples/);
 
     const list = await listEvaluations(handle.db);
     expect(list.map((e) => e.id).slice(0, 2)).toEqual([second.id, job.id]);

@@ -25,14 +25,14 @@ const modelRef = z.object({
 export type EvalModelRef = z.infer<typeof modelRef>;
 
 /** Table 1's decodings (server/eval/evalLlm.ts), for BoigLLM and the no-KPI row alike. */
-export const TABLE1_DECODINGS = ["greedy", "mbr"] as const;
+export const TABLE1_DECODINGS = ["greedy", "mbr", "mbr-sections"] as const;
 
 export const evalRunPayload = z.discriminatedUnion("table", [
   z.object({
     table: z.literal("llm"),
     models: z.object({ boigllm: modelRef, nokpi: modelRef }),
     size: z.object({ limit: z.number().int().min(1) }),
-    /** Greedy, or minimum Bayes risk over DEFAULT_MBR's samples (jobs queued before this field: greedy). */
+    /** Greedy, or minimum Bayes risk over DEFAULT_MBR's samples, whole or by section (jobs queued before this field: greedy). */
     decoding: z.enum(TABLE1_DECODINGS).default("greedy"),
     /** Instruction folder; null = the demo world's (built once under BOIG_DATA_DIR/cache). */
     data: z.string().min(1).nullable(),
@@ -75,7 +75,9 @@ async function table1(ctx: JobContext<unknown>, payload: LlmPayload, demoData: s
     dataDir,
     models: { boigllm: payload.models.boigllm.dir, nokpi: payload.models.nokpi.dir },
     limit: payload.size.limit,
-    decoding: payload.decoding === "mbr" ? { kind: "mbr", samples: DEFAULT_MBR.samples, temperature: DEFAULT_MBR.temperature } : { kind: "greedy" },
+    decoding: payload.decoding === "greedy"
+      ? { kind: "greedy" }
+      : { kind: "mbr", samples: DEFAULT_MBR.samples, temperature: DEFAULT_MBR.temperature, bySection: payload.decoding === "mbr-sections" },
     onProgress: progressReporter(ctx),
   });
 }
