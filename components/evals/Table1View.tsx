@@ -51,6 +51,7 @@ function Table1Dataset({ report, dataset: d, previous, hasPrevious }: { report: 
               );
             })}
           </div>
+          {d.advantages && <HowSure advantages={d.advantages} label={label} />}
           <KpiLabels accuracy={d.kpiLabel} previous={previous?.kpiLabel ?? null} hasPrevious={hasPrevious} labels={d.labels.join("/")} />
           <details className="text-sm">
             <summary className="cursor-pointer text-slate-600">Per KPI bucket</summary>
@@ -68,6 +69,24 @@ function Table1Dataset({ report, dataset: d, previous, hasPrevious }: { report: 
         <PaperTable1 kind={d.kind} metrics={report.metrics} />
       </div>
     </section>
+  );
+}
+
+/** How many of the nine differences are more than noise (95% paired bootstrap; reports before it have none). */
+function HowSure({ advantages, label }: { advantages: DatasetReport["advantages"]; label: (id: string) => string }) {
+  return (
+    <div className="flex flex-wrap gap-x-6 gap-y-1 text-sm" data-testid="how-sure">
+      <span className="text-slate-600" title="BoigLLM minus the baseline per metric, images resampled within buckets, 95% interval">Beyond noise (95% paired bootstrap):</span>
+      {(["nokpi", "shot5"] as const).map((id) => {
+        const a = advantages[id];
+        return (
+          <span key={id}>
+            vs {label(id)}: <span className="text-green-700">better on {a.surelyBetter}</span>, <span className="text-red-700">worse on {a.surelyWorse}</span>,{" "}
+            <span className="text-slate-500">undecided {9 - a.surelyBetter - a.surelyWorse}</span>
+          </span>
+        );
+      })}
+    </div>
   );
 }
 

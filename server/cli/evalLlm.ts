@@ -14,6 +14,7 @@ import { METRIC_DIRECTION, METRIC_NAMES, type MetricName, type MetricsAggregate 
 import { parseInput } from "../services/validation";
 import { DEFAULT_CONSENSUS } from "../llm/consensusDecode";
 import { DEFAULT_MBR } from "../llm/mbrDecode";
+import type { Advantage } from "../eval/table1Intervals";
 import { createProgress } from "./progress";
 
 const optionsSchema = z.object({
@@ -133,6 +134,14 @@ function printDataset(d: DatasetReport, required: number, out: (s?: string) => v
     return `${BASELINE_LABELS[id]} ${d.wins[id].wins}/${d.wins[id].of}${target}`;
   });
   out(`BoigLLM better than: ${wins.join(", ")}`);
+  // The advantage of BoigLLM on each metric (+ = better) with its 95% paired bootstrap interval.
+  for (const id of ["nokpi", "shot5"] as const) {
+    const a = d.advantages[id];
+    out(
+      [`BoigLLM − ${BASELINE_LABELS[id]}`.padEnd(25), ...METRIC_NAMES.map((n) => formatAdvantage(a.metrics[n]).padStart(9))].join(" ") +
+        `  95% intervals above 0: ${a.surelyBetter}, below 0: ${a.surelyWorse}`,
+    );
+  }
   out(`KPI-label accuracy (type ${d.kind === "social" ? 3 : 4}, labels ${d.labels.join("/")}): ${describeLabels(d.kpiLabel)}`);
   const fallbacks = d.retrieval.shot5.fallbacks + d.retrieval.shot3.fallbacks;
   if (fallbacks > 0) out(`retrieval filled shots from other brands for ${d.retrieval.shot3.fallbacks} (3-shot) / ${d.retrieval.shot5.fallbacks} (5-shot) prompts`);
@@ -146,3 +155,6 @@ function describeLabels(r: { overall: Accuracy; noisy: Accuracy; clean: Accuracy
 }
 
 const formatMean = (mean: number | null) => (mean === null ? "-" : mean.toFixed(4));
+/** "+0.012*" when the whole 95% interval is above 0, "-0.012*" when below, no star when it spans 0. */
+const formatAdvantage = (a: Advantage) =>
+  a.value === null ? "-" : `${a.value >= 0 ? "+" : ""}${a.value.toFixed(3)}${(a.low !== null && a.low > 0) || (a.high !== null && a.high < 0) ? "*" : " "}`;

@@ -22,6 +22,7 @@ import type { Bucket, DatasetKind } from "../db/schema";
 import { loadBoigLlm, type BoigLlm } from "../ml/boigLlm";
 import { DEFAULT_CONSENSUS, generateConsensus } from "../llm/consensusDecode";
 import { DEFAULT_MBR, generateMbr, type MbrOptions } from "../llm/mbrDecode";
+import { advantageIntervals, type AdvantageSummary } from "./table1Intervals";
 import { kpiPosteriors } from "../llm/kpiPosterior";
 import { generateVerbalizations, type GeneratedVerbalization, type GenerateRequest } from "../llm/decode";
 import { KPI_LABELS, type InstructionRecord } from "../llm/instructions";
@@ -90,6 +91,8 @@ export type DatasetReport = {
   allBuckets: Record<Table1RowId, MetricsAggregate>;
   /** BoigLLM vs each baseline on the all-buckets means: metrics where BoigLLM is strictly better. */
   wins: Record<BaselineId, WinCount>;
+  /** BoigLLM's advantage over each baseline per metric with a 95% paired bootstrap interval (table1Intervals.ts). */
+  advantages: Record<BaselineId, AdvantageSummary>;
   issueTarget: { required: number; vsNokpi: boolean; vsShot5: boolean };
   /** Retrieval: prompts whose shots had to come partly from other brands, or found none at all. */
   retrieval: Record<"shot3" | "shot5", { fallbacks: number; empty: number }>;
@@ -257,7 +260,7 @@ type ImageOutputs = {
 const EMPTY_PREDICTION: ScoredVerbalization = { colors: [], tones: [], objects: [] };
 
 function datasetReport(group: DatasetGroup, outputs: ReadonlyMap<TestImage, ImageOutputs>): DatasetReport {
-  const buckets: BucketReport[] = group.buckets.map(({ bucket, images }) => {
+  const buckets: (BucketReport & { perRow: Record<Table1RowId, VerbalizationMetrics[]> })[] = group.buckets.map(({ bucket, images }) => {
     const perRow: Record<Table1RowId, VerbalizationMetrics[]> = { boigllm: [], nokpi: [], shot3: [], shot5: [] };
     for (const image of images) {
       const out = outputs.get(image)!;
@@ -267,10 +270,13 @@ function datasetReport(group: DatasetGroup, outputs: ReadonlyMap<TestImage, Imag
       perRow.shot3.push(verbalizationMetrics(truth, out.shot3 ? parseCanonicalText(out.shot3.verbalization) : EMPTY_PREDICTION));
       perRow.shot5.push(verbalizationMetrics(truth, out.shot5 ? parseCanonicalText(out.shot5.verbalization) : EMPTY_PREDICTION));
     }
-    return { bucket, images: images.length, rows: mapRows((row) => aggregateMetrics(perRow[row])) };
+    return { bucket, images: images.length, rows: mapRows((row) => aggregateMetrics(perRow[row])), perRow };
   });
   const allBuckets = mapRows((row) => macroAverage(buckets.map((b) => b.rows[row])));
   const wins = Object.fromEntries(BASELINE_IDS.map((id) => [id, countWins(allBuckets.boigllm, allBuckets[id])])) as Record<BaselineId, WinCount>;
+  const advantages = Object.fromEntries(BASELINE_IDS.map((id) => [
+    id, advantageIntervals(buckets.map((b) => ({ ours: b.perRow.boigllm, other: b.perRow[id] }))),
+  ])) as Record<BaselineId, AdvantageSummary>;
   const images = group.buckets.flatMap((b) => b.images);
   const outs = images.map((image) => outputs.get(image)!);
   const retrievalStats = (row: "shot3" | "shot5") => ({
@@ -283,9 +289,10 @@ function datasetReport(group: DatasetGroup, outputs: ReadonlyMap<TestImage, Imag
     labels: KPI_LABELS[group.kind],
     testImages: group.testImages,
     images: images.length,
-    buckets,
+    buckets: buckets.map(({ perRow: _perRow, ...bucket }): BucketReport => bucket),
     allBuckets,
     wins,
+    advantages,
     issueTarget: { required: REQUIRED_WINS, vsNokpi: wins.nokpi.wins >= REQUIRED_WINS, vsShot5: wins.shot5.wins >= REQUIRED_WINS },
     retrieval: { shot3: retrievalStats("shot3"), shot5: retrievalStats("shot5") },
     truncated: {

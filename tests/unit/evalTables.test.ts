@@ -35,11 +35,17 @@ const accuracy = (correct: number, total: number) => ({ correct, total, accuracy
 function llmReport(boigllm: Partial<Record<MetricName, number>>, winsVsNokpi: number): EvalLlmReport {
   const rows = { boigllm: aggregate(boigllm), nokpi: aggregate({}, 0.4), shot3: aggregate({}, 0.45), shot5: aggregate({}, 0.3) };
   const wins = (n: number) => ({ wins: n, of: 9, metrics: METRIC_NAMES.slice(0, n) });
+  // The first n metrics surely better, the rest undecided.
+  const advantages = (n: number) => ({
+    metrics: Object.fromEntries(METRIC_NAMES.map((m, i) => [m, i < n ? { value: 0.05, low: 0.01, high: 0.09 } : { value: 0, low: -0.02, high: 0.02 }])) as DatasetReport["advantages"]["nokpi"]["metrics"],
+    surelyBetter: n, surelyWorse: 0,
+  });
   const dataset: DatasetReport = {
     dataset: "world/social", kind: "social", labels: ["high", "low"], testImages: 40, images: 8,
     buckets: [{ bucket: "high", images: 4, rows }, { bucket: "low", images: 4, rows }],
     allBuckets: rows,
     wins: { nokpi: wins(winsVsNokpi), shot3: wins(5), shot5: wins(8) },
+    advantages: { nokpi: advantages(winsVsNokpi), shot3: advantages(5), shot5: advantages(8) },
     issueTarget: { required: 7, vsNokpi: winsVsNokpi >= 7, vsShot5: true },
     retrieval: { shot3: { fallbacks: 0, empty: 0 }, shot5: { fallbacks: 0, empty: 0 } },
     truncated: { boigllm: 0, nokpi: 0, kpiLabel: 0 },
@@ -117,6 +123,15 @@ describe("Table1View", () => {
     expect(out).not.toContain("data-delta");
     expect(out).not.toContain("prev ");
     expect(out).toContain("✗ (needs 7)");
+  });
+
+  it("says how many differences are beyond noise, and nothing for reports from before the intervals", () => {
+    const out = html(createElement(Table1View, { report: before, previous: null }));
+    const sure = /data-testid="how-sure">(.*?)<\/div>/.exec(out)![1]!.replace(/<[^>]+>/g, "");
+    expect(sure).toContain(`vs No-KPI fine-tuned: better on ${before.datasets[0]!.advantages.nokpi.surelyBetter}, worse on 0, undecided ${9 - before.datasets[0]!.advantages.nokpi.surelyBetter}`);
+    expect(sure).toContain("vs 5-shot retrieval: better on 8, worse on 0, undecided 1");
+    const old = { ...before, datasets: before.datasets.map(({ advantages: _a, ...d }) => d as DatasetReport) };
+    expect(html(createElement(Table1View, { report: old, previous: null }))).not.toContain("how-sure");
   });
 });
 
