@@ -10,6 +10,7 @@ const COLUMNS: { label: string; title: string; direction: Direction; digits: num
   { label: "Reward (calibrated)", title: "BoigLLM's calibrated log-odds high vs low", direction: "higher", digits: 3, value: (r) => r.rewardCalibrated },
   { label: "Reward (paper)", title: "BoigLLM's sum of token probabilities (the paper's reward)", direction: "higher", digits: 3, value: (r) => r.rewardPaper },
   { label: "True KPI", title: "the simulator's expected likes / forward actions", direction: "higher", digits: 1, value: (r) => r.trueKpi },
+  { label: "KPI (reward's detector)", title: "the same KPI with the images verbalized by the reward's detector: rising with the reward while the true KPI does not means the images fool that detector", direction: "higher", digits: 1, value: (r) => r.trueKpiRewardDetector },
   { label: "FID-like", title: "Fréchet distance of MobileNetV2 features to the bucket's real test images (not Inception FID)", direction: "lower", digits: 1, value: (r) => r.extra.fidLike },
   { label: "Agreement", title: "image–text agreement of the project's contrastive model (stands in for a CLIP score)", direction: "higher", digits: 3, value: (r) => r.extra.agreement },
   { label: "Quality", title: "no-reference quality proxy in [0, 1] (stands in for an aesthetic score)", direction: "higher", digits: 3, value: (r) => r.extra.quality },

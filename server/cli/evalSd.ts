@@ -84,12 +84,12 @@ function printReport(report: SdEvalReport, comparisons: SdComparison[]) {
   out(`Table 2 — BoigSD vs base vs SFT (test prompts of ${report.data})`);
   for (const m of report.models) out(`  ${m.label}: ${m.name} ${m.version} (${m.dir})`);
   out(`  ${s.promptsPerBucket} prompts per bucket x ${s.samplesPerPrompt} samples; DDIM ${s.steps} steps, eta ${s.eta}, guidance ${s.guidance}`);
-  out(`  true KPI = the world's ${report.trueKpiName.social} (social) / ${report.trueKpiName.stock} (stock), images verbalized by the evaluation detector`);
+  out(`  true KPI = the world's ${report.trueKpiName.social} (social) / ${report.trueKpiName.stock} (stock), images verbalized by the evaluation detector; KPI@rwd = the same with the reward's own detector (reward up, KPI@rwd up, true KPI flat: a fooled detector; reward up, both flat: a wrong reward model)`);
   const extraNames = [...new Set(report.rows.flatMap((r) => Object.keys(r.extra)))];
   out();
-  out(`${"dataset".padEnd(14)}${"KPI".padEnd(8)}${"model".padEnd(8)}${"reward cal".padStart(10)}${"reward pap".padStart(10)}${"true KPI".padStart(10)}${extraNames.map((n) => n.padStart(12)).join("")}`);
+  out(`${"dataset".padEnd(14)}${"KPI".padEnd(8)}${"model".padEnd(8)}${"reward cal".padStart(10)}${"reward pap".padStart(10)}${"true KPI".padStart(10)}${"KPI@rwd".padStart(10)}${extraNames.map((n) => n.padStart(12)).join("")}`);
   for (const r of report.rows)
-    out(`${r.dataset.padEnd(14)}${r.bucket.padEnd(8)}${r.model.padEnd(8)}${f(r.rewardCalibrated)}${f(r.rewardPaper)}${f(r.trueKpi, 1)}${extraNames.map((n) => `  ${f(r.extra[n])}`).join("")}`);
+    out(`${r.dataset.padEnd(14)}${r.bucket.padEnd(8)}${r.model.padEnd(8)}${f(r.rewardCalibrated)}${f(r.rewardPaper)}${f(r.trueKpi, 1)}${f(r.trueKpiRewardDetector, 1)}${extraNames.map((n) => `  ${f(r.extra[n])}`).join("")}`);
   out();
   out("BoigSD vs (true KPI change with its 95% paired bootstrap interval over prompts):");
   for (const c of comparisons)

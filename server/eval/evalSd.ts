@@ -15,7 +15,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { Bucket, DatasetKind } from "../db/schema";
-import { estimateTrueKpis, type TrueKpiContext } from "../services/estimateTrueKpis";
+import { estimateTrueKpis, expectedKpisSeenBy, type TrueKpiContext } from "../services/estimateTrueKpis";
+import { loadDetector } from "../services/loadDetector";
 import { DEFAULT_GENERATION, generateImages } from "../services/generateImages";
 import { scoreImages } from "../services/scoreImages";
 import { sdPromptText } from "../sd/sdPrompt";
@@ -63,6 +64,12 @@ export type SdRow = {
   rewardCalibrated: number;
   rewardPaper: number;
   trueKpi: number;
+  /**
+   * The world's KPI of the same images as the REWARD's detector verbalizes them (absent in reports
+   * from before it). Reward up, this up, true KPI flat: the images fool the reward's detector.
+   * Reward up, both flat: the reward model itself is wrong (estimateTrueKpis.ts).
+   */
+  trueKpiRewardDetector?: number;
   /** Mean true KPI of each prompt's samples, in prompt order (the same prompts for every model: paired); absent in reports stored before it existed. */
   trueKpiPerPrompt?: number[];
   extra: Record<string, number | null>;
@@ -93,6 +100,7 @@ export async function evalSd(options: EvalSdOptions): Promise<SdEvalReport> {
     steps: options.steps ?? DEFAULT_GENERATION.steps, guidance: options.guidance ?? DEFAULT_GENERATION.guidance, eta: options.eta ?? DEFAULT_GENERATION.eta,
   };
   const groups = await testPostGroups(options.data, world, promptsPerBucket);
+  const rewardDetector = (await loadDetector("scene")).detector; // what scoreImages verbalizes with below
   const rows: SdRow[] = [];
   const models: SdEvalReport["models"] = [];
   const totalSteps = groups.length * options.models.length;
@@ -121,6 +129,7 @@ export async function evalSd(options: EvalSdOptions): Promise<SdEvalReport> {
         { modelDir: options.boigllmDir, breakdown: false },
       );
       const truth = await estimateTrueKpis(world.model, fields.map(trueKpiContext), generated);
+      const seenByReward = await expectedKpisSeenBy(world.model, fields.map(trueKpiContext), generated, rewardDetector);
       const extra = options.extraMetrics
         ? await options.extraMetrics.compute({ generated, prompts: fields.map(sdPromptOf), real })
         : {};
@@ -130,6 +139,7 @@ export async function evalSd(options: EvalSdOptions): Promise<SdEvalReport> {
         rewardCalibrated: mean(scored.map((s) => s.reward.calibrated)),
         rewardPaper: mean(scored.map((s) => s.reward.paper)),
         trueKpi: mean(truth.map((t) => t.kpi)),
+        trueKpiRewardDetector: mean(seenByReward.map((t) => t.kpi)),
         trueKpiPerPrompt: group.posts.map((_, p) => mean(truth.slice(p * samplesPerPrompt, (p + 1) * samplesPerPrompt).map((t) => t.kpi))),
         extra,
       });

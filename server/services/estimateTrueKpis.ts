@@ -9,6 +9,7 @@ import fs from "node:fs";
 import { badInput } from "../errors";
 import { getActiveModelDir } from "./activeModels";
 import { evalSceneDetectorDir, loadSceneDetector, type SceneDetector } from "../ml/sceneDetector";
+import type { ObjectDetector } from "../verbalize/detector";
 import type { RgbaImage, Verbalization } from "../verbalize/types";
 import { verbalizeImage } from "../verbalize/verbalizeImage";
 import { expectedKpi } from "../world/engagement";
@@ -31,8 +32,16 @@ export function evalDetector(dir = getActiveModelDir("evaluator") ?? evalSceneDe
 
 /** One result per image, in order. `images[i]` is scored in `contexts[i]`. */
 export async function estimateTrueKpis(world: WorldModel, contexts: readonly TrueKpiContext[], images: readonly RgbaImage[], detectorDir?: string): Promise<TrueKpi[]> {
+  return expectedKpisSeenBy(world, contexts, images, await evalDetector(detectorDir));
+}
+
+/**
+ * The same world KPI with the images verbalized by any detector. With the reward's own detector
+ * it tells a fooled detector (this number rises with the reward while the true KPI does not) from
+ * a wrong reward model (both KPIs stay put while the reward rises).
+ */
+export async function expectedKpisSeenBy(world: WorldModel, contexts: readonly TrueKpiContext[], images: readonly RgbaImage[], detector: ObjectDetector | null): Promise<TrueKpi[]> {
   if (contexts.length !== images.length) throw badInput(`${contexts.length} contexts for ${images.length} images`);
-  const detector = await evalDetector(detectorDir);
   const results: TrueKpi[] = [];
   for (let i = 0; i < images.length; i++) {
     const verbalization = await verbalizeImage(images[i]!, detector);

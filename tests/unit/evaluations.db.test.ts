@@ -223,6 +223,7 @@ describe(`evaluations (${testDbKind()})`, () => {
     for (const row of report.rows) {
       expect(row.images).toBe(2);
       expect(Number.isFinite(row.trueKpi)).toBe(true);
+      expect(Number.isFinite(row.trueKpiRewardDetector)).toBe(true);
       expect(Number.isFinite(row.rewardPaper)).toBe(true);
       expect(row.extra).toHaveProperty("quality");
     }
