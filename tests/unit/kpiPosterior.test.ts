@@ -4,9 +4,8 @@
  * posteriors sum to 1; the prior tilts it as the bucket shares say; a prompt without a KPI label
  * is refused; behavior-weighted MBR by section puts all the evidence on the weighted candidates.
  */
-import fs from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { fixtureTestRecords, LLM_FIXTURES } from "./llmFixtures";
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadBoigLlm, type BoigLlm } from "@/server/ml/boigLlm";
 import { KPI_LABELS } from "@/server/llm/instructions";
@@ -15,13 +14,8 @@ import { mbrSectionChoice } from "@/server/llm/mbrDecode";
 import { computeRewards, withKpi } from "@/server/llm/reward";
 import { parseCanonicalText } from "@/server/verbalize/canonical";
 
-const fixtures = fileURLToPath(new URL("../fixtures/llm", import.meta.url));
-type Rec = { prompt: string; verbalization: string; type: number; kind: "social" | "stock"; variant: string };
-const allRecords: Rec[] = fs
-  .readFileSync(path.join(fixtures, "instructions/test.jsonl"), "utf8")
-  .trim()
-  .split("\n")
-  .map((line) => JSON.parse(line) as Rec);
+const fixtures = LLM_FIXTURES;
+const allRecords = fixtureTestRecords();
 const records = allRecords.filter((r) => r.variant === "behavior" && r.type <= 2);
 const social = records.filter((r) => r.kind === "social").slice(0, 3);
 const stock = records.filter((r) => r.kind === "stock").slice(0, 3);

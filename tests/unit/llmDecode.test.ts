@@ -4,9 +4,8 @@
  * every step) picks; left-padded batches decode like single rows; sampling is seeded; every
  * output parses strictly; teacher-forced likelihoods match a one-row computation.
  */
-import fs from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { fixtureTestRecords, LLM_FIXTURES, type FixtureRecord } from "./llmFixtures";
 import { beforeAll, describe, expect, it } from "vitest";
 import { emptyCache, forward, loadBoigLlm, type BoigLlm } from "@/server/ml/boigLlm";
 import { generateVerbalizations } from "@/server/llm/decode";
@@ -14,13 +13,9 @@ import { targetLikelihoods } from "@/server/llm/scoreTargets";
 import { END, VerbalizationGrammar } from "@/server/llm/verbalizationGrammar";
 import { parseCanonicalText, toCanonicalText } from "@/server/verbalize/canonical";
 
-const fixtures = fileURLToPath(new URL("../fixtures/llm", import.meta.url));
-type Rec = { prompt: string; target: string; type: number; kind: "social" | "stock"; variant: string };
-const records: Rec[] = fs
-  .readFileSync(path.join(fixtures, "instructions/test.jsonl"), "utf8")
-  .trim()
-  .split("\n")
-  .map((line) => JSON.parse(line) as Rec)
+const fixtures = LLM_FIXTURES;
+type Rec = FixtureRecord;
+const records = fixtureTestRecords()
   .filter((r) => r.variant === "behavior");
 const labelsOf = (r: Rec) => (r.type >= 3 ? (r.kind === "social" ? ["high", "low"] : ["high", "medium", "low"]) : undefined);
 

@@ -4,9 +4,8 @@
  * request at a time; the breakdown has one item per color, tone and object and each
  * contribution is the difference of two scorings; the prompts differ only in the KPI label.
  */
-import fs from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { fixtureTestRecords, LLM_FIXTURES, type FixtureRecord } from "./llmFixtures";
 import { beforeAll, describe, expect, it } from "vitest";
 import { AppError } from "@/server/errors";
 import { loadBoigLlm, type BoigLlm } from "@/server/ml/boigLlm";
@@ -15,13 +14,9 @@ import { computeRewards, PRIOR_LOG_ODDS, rewardRequest, withKpi, type RewardRequ
 import { targetLikelihoods } from "@/server/llm/scoreTargets";
 import { parseCanonicalText } from "@/server/verbalize/canonical";
 
-const fixtures = fileURLToPath(new URL("../fixtures/llm", import.meta.url));
-type Rec = { prompt: string; verbalization: string; type: number; kind: "social" | "stock"; variant: string };
-const allRecords: Rec[] = fs
-  .readFileSync(path.join(fixtures, "instructions/test.jsonl"), "utf8")
-  .trim()
-  .split("\n")
-  .map((line) => JSON.parse(line) as Rec);
+const fixtures = LLM_FIXTURES;
+type Rec = FixtureRecord;
+const allRecords = fixtureTestRecords();
 const records = allRecords.filter((r) => r.variant === "behavior" && r.type <= 2);
 // Two social and two stock images, at least one with objects.
 const sample = [...records.filter((r) => r.kind === "social").slice(0, 2), ...records.filter((r) => r.kind === "stock").slice(0, 2)];
