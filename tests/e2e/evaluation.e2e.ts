@@ -36,7 +36,7 @@ describe("Admin → Evaluation: Table 1 from the form", () => {
     await app?.stop();
   });
 
-  async function fillTable1(limit: string, decoding: "greedy" | "mbr") {
+  async function fillTable1(limit: string, decoding: "greedy" | "mbr" | "mbr-sections") {
     await form().getByLabel("BoigLLM", { exact: true }).selectOption("__folder__");
     await form().getByLabel("BoigLLM folder").fill(path.join(FIXTURES, "boigllm-tiny"));
     await form().getByLabel("No-KPI baseline", { exact: true }).selectOption("__folder__");
@@ -46,9 +46,9 @@ describe("Admin → Evaluation: Table 1 from the form", () => {
     await form().getByLabel("Decoding").selectOption(decoding);
   }
 
-  it("refuses a folder without a model as a field error, then runs Table 1 with MBR decoding", async () => {
+  it("refuses a folder without a model as a field error, then runs Table 1 with MBR-by-section decoding", async () => {
     await admin.goto(`${app.url}/admin/evaluation`);
-    await fillTable1("2", "mbr");
+    await fillTable1("2", "mbr-sections");
     await form().getByLabel("BoigLLM folder").fill("/nowhere/boigllm");
     await form().getByRole("button", { name: "Run evaluation" }).click();
     await expect.poll(() => form().getByRole("alert").allTextContents(), { timeout: 15_000 })
@@ -59,8 +59,9 @@ describe("Admin → Evaluation: Table 1 from the form", () => {
     await form().getByRole("button", { name: "Run evaluation" }).click();
     await expect.poll(() => result().textContent(), { timeout: 120_000 }).toContain("BoigLLM better than");
     const text = (await result().textContent())!;
-    expect(text).toContain("2 test images per dataset and bucket · MBR decoding");
+    expect(text).toContain("2 test images per dataset and bucket · MBR by section decoding");
     expect(text).toContain("No earlier evaluation of this table");
+    expect(await result().getByTestId("how-sure").first().textContent()).toMatch(/^Beyond noise \(95% paired bootstrap\):vs No-KPI fine-tuned: better on \d, worse on \d, undecided \d/);
     await shot("1-table1-mbr");
   }, 180_000);
 
@@ -73,7 +74,7 @@ describe("Admin → Evaluation: Table 1 from the form", () => {
     expect(text).toMatch(/Changes are against the previous .* evaluation/);
     expect(text).toContain("The previous evaluation used other sizes, decoding or data");
     expect(await admin.getByTestId("evaluation-row").allTextContents()).toEqual([
-      expect.stringContaining("2 images per bucket · greedy"), expect.stringContaining("2 images per bucket · MBR"),
+      expect.stringContaining("2 images per bucket · greedy"), expect.stringContaining("2 images per bucket · MBR by section"),
     ]);
     // The metrics tables scroll inside the page instead of widening it.
     expect(await admin.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
