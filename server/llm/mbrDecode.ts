@@ -76,10 +76,12 @@ type Section = keyof typeof METRIC_SECTIONS;
 const SECTIONS = Object.keys(METRIC_SECTIONS) as Section[];
 
 /**
- * MBR per section. Because each metric reads one section, the expected Table 1 utility of a
- * verbalization is a sum of per-section terms, so choosing each section's candidate separately
- * maximizes it over every combination of the candidates' sections (a superset of mbrChoice's
- * hypotheses, with the same samples as evidence). Per section, the score of candidate c is the mean
+ * MBR per section. Table 1 scores each metric on its own and each metric reads one section, so the
+ * utility is taken as a sum of per-section utilities (each the mean of that section's defined
+ * metrics), and choosing each section's candidate separately maximizes that sum over every
+ * combination of the candidates' sections (a superset of mbrChoice's hypotheses, with the same
+ * samples as evidence; table1Utility's one mean over all nine weighs the sections 4:1:4 and drops
+ * undefined metrics across sections, which this does not). Per section, the score of candidate c is the mean
  * over the other candidates s of the mean of that section's defined metrics (oriented as in
  * table1Utility), weighted by `weights[s]` when given (behavior-weighted MBR, kpiPosterior.ts);
  * ties go to the earliest candidate. Returns, per section, the chosen index.
