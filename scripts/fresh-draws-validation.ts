@@ -1,13 +1,8 @@
 /**
  * A validation set for choosing how Table 1 decodes, without touching the test split.
  *
- * The demo world's posts are drawn per (brand, post index) and its stock assets per asset number
- * (server/world/simulate.ts), and the world's hidden parameters do not depend on how many are
- * drawn (worldModel.ts). So the same seed with more posts and assets (`--posts 500 --stock 6000`)
- * is the same world with more draws: every post at index ≥ the original brand's count, and every
- * asset past the original count, is a fresh image no model has seen. (Posts below that index share
- * their scene with an original post, so they are left out; posting dates are sorted per brand, so
- * the fresh posts are that brand's later half of 2021–2025.)
+ * The same seed with more posts and assets (`npx boig world --seed 7 --posts 500 --stock 6000`) is
+ * the same world with more draws; server/eval/freshDraws.ts says which of its images are fresh.
  *
  * Writes OUT with: test.jsonl = the extended world's test-split records of fresh images; train.jsonl,
  * vocab.json and meta.json copied from the ORIGINAL instructions, so the retrieval baselines pick
@@ -20,8 +15,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { readInstructionSplit } from "../server/llm/readInstructionFolder";
-import { postsOfBrand } from "../server/world/simulate";
-import { loadWorldModel, type WorldModel } from "../server/world/worldModel";
+import { freshRecordFilter } from "../server/eval/freshDraws";
+import { loadWorldModel } from "../server/world/worldModel";
 
 const { values } = parseArgs({
   options: {
@@ -35,32 +30,10 @@ if (!originalWorldDir || !original || !extendedWorldDir || !extended || !out) {
   process.exit(2);
 }
 
-const originalWorld = loadWorldModel(path.join(originalWorldDir, "world.json"));
-const extendedWorld = loadWorldModel(path.join(extendedWorldDir, "world.json"));
-if (originalWorld.seed !== extendedWorld.seed || originalWorld.brands.length !== extendedWorld.brands.length)
-  throw new Error("the two worlds must share seed and brands (the same world, more draws)");
-
-/** Social post number (1-based, brand by brand; simulateSocialPosts) → is it a fresh draw? */
-function freshSocialPosts(original: WorldModel, extended: WorldModel): (postNumber: number) => boolean {
-  const ranges: { first: number; freshFrom: number; last: number }[] = [];
-  let first = 1;
-  extended.brands.forEach((brand, b) => {
-    const count = postsOfBrand(extended, brand);
-    ranges.push({ first, freshFrom: first + postsOfBrand(original, original.brands[b]!), last: first + count - 1 });
-    first += count;
-  });
-  return (n) => ranges.some((r) => n >= r.freshFrom && n <= r.last);
-}
-
-const isFreshPost = freshSocialPosts(originalWorld, extendedWorld);
-/** Record ids look like world/social/p000014/0#1 and world/stock/a000123#2. */
-function isFresh(id: string): boolean {
-  const social = /\/p(\d+)\//.exec(id);
-  if (social) return isFreshPost(Number(social[1]));
-  const stock = /\/a(\d+)/.exec(id);
-  if (stock) return Number(stock[1]) > originalWorld.stockAssets;
-  throw new Error(`cannot tell which post record ${id} belongs to`);
-}
+const isFresh = freshRecordFilter(
+  loadWorldModel(path.join(originalWorldDir, "world.json")),
+  loadWorldModel(path.join(extendedWorldDir, "world.json")),
+);
 
 const fresh = readInstructionSplit(extended, "test").filter((r) => isFresh(r.id));
 fs.mkdirSync(out, { recursive: true });
