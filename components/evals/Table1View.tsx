@@ -79,6 +79,7 @@ function HowSure({ advantages, label }: { advantages: DatasetReport["advantages"
       <span className="text-slate-600" title="BoigLLM minus the baseline per metric, images resampled within buckets, 95% interval">Beyond noise (95% paired bootstrap):</span>
       {(["nokpi", "shot5"] as const).map((id) => {
         const a = advantages[id];
+        if (a.tooFewImages) return <span key={id} className="text-slate-500">vs {label(id)}: too few images per bucket for an interval (at least 10)</span>;
         return (
           <span key={id}>
             vs {label(id)}: <span className="text-green-700">better on {a.surelyBetter}</span>, <span className="text-red-700">worse on {a.surelyWorse}</span>,{" "}

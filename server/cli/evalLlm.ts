@@ -14,7 +14,7 @@ import { METRIC_DIRECTION, METRIC_NAMES, type MetricName, type MetricsAggregate 
 import { parseInput } from "../services/validation";
 import { DEFAULT_CONSENSUS } from "../llm/consensusDecode";
 import { DEFAULT_MBR } from "../llm/mbrDecode";
-import type { Advantage } from "../eval/table1Intervals";
+import { MIN_BOOTSTRAP_IMAGES, type Advantage } from "../eval/table1Intervals";
 import { createProgress } from "./progress";
 
 const optionsSchema = z.object({
@@ -137,6 +137,10 @@ function printDataset(d: DatasetReport, required: number, out: (s?: string) => v
   // The advantage of BoigLLM on each metric (+ = better) with its 95% paired bootstrap interval.
   for (const id of ["nokpi", "shot5"] as const) {
     const a = d.advantages[id];
+    if (a.tooFewImages) {
+      out(`BoigLLM − ${BASELINE_LABELS[id]}: no intervals (fewer than ${MIN_BOOTSTRAP_IMAGES} images in a bucket)`);
+      continue;
+    }
     out(
       [`BoigLLM − ${BASELINE_LABELS[id]}`.padEnd(25), ...METRIC_NAMES.map((n) => formatAdvantage(a.metrics[n]).padStart(9))].join(" ") +
         `  95% intervals above 0: ${a.surelyBetter}, below 0: ${a.surelyWorse}`,

@@ -22,7 +22,16 @@ export type Advantage = {
   low: number | null;
   high: number | null;
 };
-export type AdvantageSummary = { metrics: Record<MetricName, Advantage>; surelyBetter: number; surelyWorse: number };
+export type AdvantageSummary = {
+  metrics: Record<MetricName, Advantage>;
+  surelyBetter: number;
+  surelyWorse: number;
+  /** Some bucket has fewer than MIN_BOOTSTRAP_IMAGES images: no intervals (a resample of 2 images is not a distribution). */
+  tooFewImages?: boolean;
+};
+
+/** Below this many images in a bucket the percentile bootstrap is badly overconfident; no interval is given. */
+export const MIN_BOOTSTRAP_IMAGES = 10;
 
 /** One bucket: per test image, the metrics of our prediction and of the baseline's (same order). */
 export type PairedBucket = { ours: readonly VerbalizationMetrics[]; other: readonly VerbalizationMetrics[] };
@@ -54,6 +63,8 @@ function macroMean(buckets: readonly PairedBucket[], picks: readonly (readonly n
 export function advantageIntervals(buckets: readonly PairedBucket[], seed = 0, resamples = BOOTSTRAP_RESAMPLES): AdvantageSummary {
   for (const b of buckets) if (b.ours.length !== b.other.length) throw new Error(`paired buckets differ in length: ${b.ours.length} vs ${b.other.length}`);
   const identity = buckets.map((b) => b.ours.map((_, i) => i));
+  const tooFewImages = buckets.some((b) => b.ours.length < MIN_BOOTSTRAP_IMAGES);
+  if (tooFewImages) resamples = 0;
   const rng = createRng(seed, "table1-bootstrap");
   const draws: Record<MetricName, number[]> = Object.fromEntries(METRIC_NAMES.map((name) => [name, []])) as unknown as Record<MetricName, number[]>;
   for (let r = 0; r < resamples; r++) {
@@ -70,7 +81,7 @@ export function advantageIntervals(buckets: readonly PairedBucket[], seed = 0, r
       const other = macroMean(buckets, identity, "other", name);
       const value = ours === null || other === null ? null : orient(name, ours, other);
       const sorted = draws[name].sort((a, b) => a - b);
-      if (sorted.length < resamples / 2) return [name, { value, low: null, high: null }];
+      if (sorted.length === 0 || sorted.length < resamples / 2) return [name, { value, low: null, high: null }];
       const at = (q: number) => sorted[Math.round(q * (sorted.length - 1))]!;
       return [name, { value, low: at(0.025), high: at(0.975) }];
     }),
@@ -78,6 +89,7 @@ export function advantageIntervals(buckets: readonly PairedBucket[], seed = 0, r
   const all = Object.values(metrics);
   return {
     metrics,
+    ...(tooFewImages ? { tooFewImages } : {}),
     surelyBetter: all.filter((a) => a.low !== null && a.low > 0).length,
     surelyWorse: all.filter((a) => a.high !== null && a.high < 0).length,
   };

@@ -19,6 +19,7 @@ describe("advantageIntervals", () => {
   it("is exactly 0 for identical rows, with no sure win or loss", () => {
     const rows = noisy(30, 0.5);
     const a = advantageIntervals([{ ours: rows, other: rows }], 0, 200);
+    expect(a.tooFewImages).toBeUndefined();
     for (const n of METRIC_NAMES) expect(a.metrics[n]).toEqual({ value: 0, low: 0, high: 0 });
     expect([a.surelyBetter, a.surelyWorse]).toEqual([0, 0]);
   });
@@ -56,6 +57,9 @@ describe("advantageIntervals", () => {
     ], 0, 100);
     expect(a.metrics.colorsIoU.value).toBeCloseTo(0.5, 10); // a null counted as 0 would give 0
     expect(a.metrics.objectsIoU.value).toBeCloseTo(0, 10); // buckets: +1 and −1, averaged
+    // 2 and 1 images per bucket: values, but no intervals and no sure wins.
+    expect(a.tooFewImages).toBe(true);
+    expect([a.metrics.objectsIoU.low, a.metrics.objectsIoU.high, a.surelyBetter, a.surelyWorse]).toEqual([null, null, 0, 0]);
     expect(() => advantageIntervals([{ ours: [withGoodness(1)], other: [] }])).toThrow(/differ in length/);
   });
 });
