@@ -130,6 +130,8 @@ describe("Table1View", () => {
     const sure = /data-testid="how-sure">(.*?)<\/div>/.exec(out)![1]!.replace(/<[^>]+>/g, "");
     expect(sure).toContain(`vs No-KPI fine-tuned: better on ${before.datasets[0]!.advantages.nokpi.surelyBetter}, worse on 0, undecided ${9 - before.datasets[0]!.advantages.nokpi.surelyBetter}`);
     expect(sure).toContain("vs 5-shot retrieval: better on 8, worse on 0, undecided 1");
+    const few = { ...before, datasets: before.datasets.map((d) => ({ ...d, advantages: { ...d.advantages, nokpi: { ...d.advantages.nokpi, tooFewImages: true } } })) };
+    expect(html(createElement(Table1View, { report: few, previous: null }))).toContain("vs No-KPI fine-tuned: too few images per bucket for an interval (at least 10)");
     const old = { ...before, datasets: before.datasets.map(({ advantages: _a, ...d }) => d as DatasetReport) };
     expect(html(createElement(Table1View, { report: old, previous: null }))).not.toContain("how-sure");
   });
