@@ -128,8 +128,9 @@ export async function evalSd(options: EvalSdOptions): Promise<SdEvalReport> {
         pngs.map((png, i) => ({ ...promptFields(fields[i]!), image: png, detector: "scene" as const })),
         { modelDir: options.boigllmDir, breakdown: false },
       );
-      const truth = await estimateTrueKpis(world.model, fields.map(trueKpiContext), generated);
-      const seenByReward = await expectedKpisSeenBy(world.model, fields.map(trueKpiContext), generated, rewardDetector);
+      const contexts = fields.map(trueKpiContext);
+      const truth = await estimateTrueKpis(world.model, contexts, generated);
+      const seenByReward = await expectedKpisSeenBy(world.model, contexts, generated, rewardDetector);
       const extra = options.extraMetrics
         ? await options.extraMetrics.compute({ generated, prompts: fields.map(sdPromptOf), real })
         : {};

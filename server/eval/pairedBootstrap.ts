@@ -29,7 +29,12 @@ export function pairedRatioInterval(ours: readonly number[], other: readonly num
     if (sumOther > 0) changes.push(sumOurs / sumOther - 1);
   }
   if (changes.length < resamples / 2) return null;
-  changes.sort((a, b) => a - b);
-  const at = (q: number) => changes[Math.min(changes.length - 1, Math.max(0, Math.round(q * (changes.length - 1))))]!;
+  return percentileInterval(changes);
+}
+
+/** The 2.5th and 97.5th percentiles of bootstrap draws (nearest rank; sorts `draws` in place; at least one draw). */
+export function percentileInterval(draws: number[]): Interval {
+  draws.sort((a, b) => a - b);
+  const at = (q: number) => draws[Math.round(q * (draws.length - 1))]!;
   return { low: at(0.025), high: at(0.975) };
 }

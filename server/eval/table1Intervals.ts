@@ -12,7 +12,7 @@
  * with no matched color) is left out of that row's mean, as in aggregateMetrics.
  */
 import { createRng } from "../world/random";
-import { BOOTSTRAP_RESAMPLES } from "./pairedBootstrap";
+import { BOOTSTRAP_RESAMPLES, percentileInterval } from "./pairedBootstrap";
 import { METRIC_DIRECTION, METRIC_NAMES, type MetricName, type VerbalizationMetrics } from "./verbalizationMetrics";
 
 export type Advantage = {
@@ -64,10 +64,10 @@ export function advantageIntervals(buckets: readonly PairedBucket[], seed = 0, r
   for (const b of buckets) if (b.ours.length !== b.other.length) throw new Error(`paired buckets differ in length: ${b.ours.length} vs ${b.other.length}`);
   const identity = buckets.map((b) => b.ours.map((_, i) => i));
   const tooFewImages = buckets.some((b) => b.ours.length < MIN_BOOTSTRAP_IMAGES);
-  if (tooFewImages) resamples = 0;
+  const rounds = tooFewImages ? 0 : resamples;
   const rng = createRng(seed, "table1-bootstrap");
   const draws: Record<MetricName, number[]> = Object.fromEntries(METRIC_NAMES.map((name) => [name, []])) as unknown as Record<MetricName, number[]>;
-  for (let r = 0; r < resamples; r++) {
+  for (let r = 0; r < rounds; r++) {
     const picks = buckets.map((b) => b.ours.map(() => rng.int(0, b.ours.length - 1)));
     for (const name of METRIC_NAMES) {
       const ours = macroMean(buckets, picks, "ours", name);
@@ -80,10 +80,8 @@ export function advantageIntervals(buckets: readonly PairedBucket[], seed = 0, r
       const ours = macroMean(buckets, identity, "ours", name);
       const other = macroMean(buckets, identity, "other", name);
       const value = ours === null || other === null ? null : orient(name, ours, other);
-      const sorted = draws[name].sort((a, b) => a - b);
-      if (sorted.length === 0 || sorted.length < resamples / 2) return [name, { value, low: null, high: null }];
-      const at = (q: number) => sorted[Math.round(q * (sorted.length - 1))]!;
-      return [name, { value, low: at(0.025), high: at(0.975) }];
+      if (draws[name].length === 0 || draws[name].length < rounds / 2) return [name, { value, low: null, high: null }];
+      return [name, { value, ...percentileInterval(draws[name]) }];
     }),
   ) as Record<MetricName, Advantage>;
   const all = Object.values(metrics);

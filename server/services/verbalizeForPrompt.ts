@@ -40,7 +40,6 @@ export const verbalizeForPromptInput = z
   });
 export type VerbalizeForPromptInput = z.input<typeof verbalizeForPromptInput>;
 
-
 export type PromptVerbalization = {
   canonical: string;
   verbalization: Verbalization;
