@@ -10,6 +10,7 @@ import { useTRPC } from "./trpc";
 import { errorText } from "./errorText";
 import { splitFieldErrors } from "./fieldErrors";
 import { FieldError, describedBy } from "./PromptFields";
+import { refreshQueries } from "./refreshQueries";
 
 const inputClass =
   "mt-1 w-full rounded-md border border-slate-300 px-3 py-2 text-sm focus:border-brand-500 focus:outline-none focus:ring-2 focus:ring-brand-100";
@@ -21,7 +22,7 @@ export function ApiKeysSettings() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const keysQuery = useQuery(trpc.me.apiKeys.list.queryOptions());
-  const invalidate = () => queryClient.invalidateQueries({ queryKey: trpc.me.apiKeys.list.queryKey() });
+  const invalidate = () => refreshQueries(queryClient, trpc.me.apiKeys.list.queryKey());
   const create = useMutation(trpc.me.apiKeys.create.mutationOptions({ onSuccess: invalidate }));
   const revoke = useMutation(trpc.me.apiKeys.revoke.mutationOptions({ onSuccess: invalidate }));
   const [created, setCreated] = useState<{ name: string; key: string } | null>(null);

@@ -5,6 +5,7 @@ import type { inferRouterOutputs } from "@trpc/server";
 import type { AppRouter } from "@/server/api/root";
 import { useTRPC } from "./trpc";
 import { errorText } from "./errorText";
+import { refreshQueries } from "./refreshQueries";
 
 type Listing = inferRouterOutputs<AppRouter>["admin"]["models"]["list"];
 type Version = Listing["versions"][number];
@@ -47,7 +48,7 @@ export function ModelsAdmin() {
   const queryClient = useQueryClient();
   const listQuery = useQuery(trpc.admin.models.list.queryOptions());
   // After success or failure alike: the table must show what is really active now.
-  const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.admin.models.list.queryKey() });
+  const refresh = () => refreshQueries(queryClient, trpc.admin.models.list.queryKey());
   const promote = useMutation(trpc.admin.models.promote.mutationOptions({ onSettled: refresh }));
   const rollback = useMutation(trpc.admin.models.rollback.mutationOptions({ onSettled: refresh }));
   const [confirming, setConfirming] = useState<Pending | null>(null);

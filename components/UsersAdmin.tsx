@@ -3,6 +3,7 @@ import { useState } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useTRPC } from "./trpc";
 import { errorText } from "./errorText";
+import { refreshQueries } from "./refreshQueries";
 
 const inputClass =
   "mt-1 w-full rounded-md border border-slate-300 px-3 py-2 text-sm focus:border-brand-500 focus:outline-none focus:ring-2 focus:ring-brand-100";
@@ -11,7 +12,7 @@ export function UsersAdmin() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const usersQuery = useQuery(trpc.admin.users.list.queryOptions());
-  const invalidate = () => queryClient.invalidateQueries({ queryKey: trpc.admin.users.list.queryKey() });
+  const invalidate = () => refreshQueries(queryClient, trpc.admin.users.list.queryKey());
   const create = useMutation(trpc.admin.users.create.mutationOptions({ onSuccess: invalidate }));
   const setRole = useMutation(trpc.admin.users.setRole.mutationOptions({ onSuccess: invalidate }));
   const [notice, setNotice] = useState<string | null>(null);

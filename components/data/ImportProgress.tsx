@@ -5,6 +5,7 @@ import { useTRPC } from "../trpc";
 import { errorText } from "../errorText";
 import { ImportReports } from "./ImportReports";
 import { ProgressBar, StatusBadge, TERMINAL, card, sourceText } from "./importShared";
+import { refreshQueries } from "../refreshQueries";
 
 /**
  * Follows one import job: polled every second until it finishes, then its outcome (the report per
@@ -25,8 +26,7 @@ export function ImportProgress({ jobId, onDismiss }: { jobId: string; onDismiss:
   useEffect(() => {
     if (!finished || refreshed.current === jobId) return;
     refreshed.current = jobId;
-    void queryClient.invalidateQueries({ queryKey: trpc.data.datasets.queryKey() });
-    void queryClient.invalidateQueries({ queryKey: trpc.admin.data.imports.queryKey() });
+    void refreshQueries(queryClient, trpc.data.datasets.queryKey(), trpc.admin.data.imports.queryKey());
   }, [finished, jobId, queryClient, trpc]);
 
   return (

@@ -5,6 +5,7 @@ import { useTRPC } from "../trpc";
 import { splitFieldErrors } from "../fieldErrors";
 import { buttonClass, inputClass, labelClass } from "../PromptFields";
 import { ModelSelect, modelChoice, type ModelOption } from "./ModelSelect";
+import { refreshQueries } from "../refreshQueries";
 
 /** Table 1 decodings the launch accepts (server/jobs/handlers/evalRun.ts TABLE1_DECODINGS). */
 type Table1Decoding = "greedy" | "mbr" | "mbr-sections";
@@ -41,7 +42,7 @@ export function LaunchEvalForm({ onLaunched }: { onLaunched: (id: string) => voi
   const launch = useMutation(
     trpc.admin.evals.launch.mutationOptions({
       onSuccess: async (job) => {
-        await queryClient.invalidateQueries({ queryKey: trpc.admin.evals.list.queryKey() });
+        await refreshQueries(queryClient, trpc.admin.evals.list.queryKey());
         onLaunched(job.id);
       },
     }),

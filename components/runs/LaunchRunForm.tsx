@@ -5,6 +5,7 @@ import { useRouter } from "next/navigation";
 import { useTRPC } from "../trpc";
 import { splitFieldErrors } from "../fieldErrors";
 import { buttonClass, inputClass, labelClass } from "../PromptFields";
+import { refreshQueries } from "../refreshQueries";
 
 /** The runs an admin can launch, in the words of the paper's pipeline (task + fixed options). */
 const RUN_KINDS = [
@@ -70,7 +71,7 @@ export function LaunchRunForm() {
   const launch = useMutation(
     trpc.admin.jobs.launchTrainerRun.mutationOptions({
       onSuccess: async (job) => {
-        await queryClient.invalidateQueries({ queryKey: trpc.admin.runs.list.queryKey() });
+        await refreshQueries(queryClient, trpc.admin.runs.list.queryKey());
         router.push(`/admin/runs/${job.id}`);
       },
     }),

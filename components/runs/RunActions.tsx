@@ -3,6 +3,7 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useTRPC } from "../trpc";
 import { errorText } from "../errorText";
 import { STATUS_STYLE } from "../statusStyle";
+import { refreshQueries } from "../refreshQueries";
 
 
 export function RunStatusBadge({ status, interrupted }: { status: string; interrupted: boolean }) {
@@ -14,7 +15,7 @@ export function RunStatusBadge({ status, interrupted }: { status: string; interr
 export function RunActions({ run }: { run: { id: string; status: string; resumable: boolean } }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.admin.runs.pathKey() });
+  const refresh = () => refreshQueries(queryClient, trpc.admin.runs.pathKey());
   const cancel = useMutation(trpc.admin.jobs.cancel.mutationOptions({ onSuccess: refresh }));
   const resume = useMutation(trpc.admin.runs.resume.mutationOptions({ onSuccess: refresh }));
   const error = cancel.error ?? resume.error;
