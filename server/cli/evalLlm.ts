@@ -27,6 +27,7 @@ const optionsSchema = z.object({
   reward: z.string().min(1).optional(),
   samples: z.coerce.number().int().min(2).max(64).optional(),
   temperature: z.coerce.number().gt(0).max(2).default(DEFAULT_MBR.temperature),
+  kpiGuidance: z.coerce.number().min(0).max(20).default(0),
 });
 
 export function registerEvalLlm(evalCmd: Command, program: Command) {
@@ -46,6 +47,7 @@ export function registerEvalLlm(evalCmd: Command, program: Command) {
     )
     .option("--samples <n>", `samples per prompt with --decoding consensus (default ${DEFAULT_CONSENSUS.samples}) or mbr / mbr-sections (default ${DEFAULT_MBR.samples})`)
     .option("--temperature <t>", "sampling temperature with --decoding mbr / mbr-sections", String(DEFAULT_MBR.temperature))
+    .option("--kpi-guidance <g>", "KPI guidance scale for BoigLLM (server/llm/kpiGuidance.ts): steer each token toward what tells the prompt's KPI apart; 0 = off", "0")
     .action(async (raw) => {
       const opts = parseInput(optionsSchema, raw);
       const json = program.opts().json as boolean;
@@ -62,6 +64,7 @@ export function registerEvalLlm(evalCmd: Command, program: Command) {
           rewardModel: opts.decoding === "mbr-kpi" ? (opts.reward ?? defaultBoigLlmDir("boigllm-reward")) : undefined,
           limit: opts.limit,
           batchSize: opts.batchSize,
+          kpiGuidance: opts.kpiGuidance,
           decoding:
             opts.decoding === "greedy"
               ? { kind: "greedy" }

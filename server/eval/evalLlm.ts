@@ -61,9 +61,16 @@ export type EvalLlmOptions = {
    * minimum Bayes risk against Table 1's metrics over the greedy answer and `samples` samples at
    * `temperature` (server/llm/mbrDecode.ts). The KPI-label checks of types 3–4 are always greedy.
    */
-  decoding?: { kind: "greedy" } | { kind: "consensus"; samples: number } | { kind: "mbr"; samples: number; temperature: number; bySection?: boolean; kpiWeighted?: boolean };
+  decoding?: Decoding;
+  /**
+   * KPI guidance scale γ for the BoigLLM row (server/llm/kpiGuidance.ts), with any decoding; 0 or
+   * unset = off. The no-KPI row has no kpi token to guide by and decodes as before.
+   */
+  kpiGuidance?: number;
   onProgress?: (fraction: number, message: string) => void;
 };
+
+type Decoding = { kind: "greedy" } | { kind: "consensus"; samples: number } | { kind: "mbr"; samples: number; temperature: number; bySection?: boolean; kpiWeighted?: boolean };
 
 export type Accuracy = { correct: number; total: number; accuracy: number | null };
 
@@ -154,8 +161,10 @@ export async function evalLlm(options: EvalLlmOptions): Promise<EvalLlmReport> {
   const images = groups.flatMap((g) => g.buckets.flatMap((b) => b.images));
   const progress = progressOver(3 * images.length, options.onProgress);
   const decoding = options.decoding ?? { kind: "greedy" };
+  const kpiGuidance = options.kpiGuidance ?? 0;
+  if (!(kpiGuidance >= 0)) throw badInput(`kpiGuidance must be ≥ 0 (got ${kpiGuidance})`);
   const weigh = await kpiWeigher(decoding, options.rewardModel);
-  const plainOut = await decodeAll(boigllm, images.map((i) => ({ prompt: i.plain.prompt })), batchSize, (n) => progress(n, "BoigLLM"), decoding, weigh);
+  const plainOut = await decodeAll(boigllm, images.map((i) => ({ prompt: i.plain.prompt })), batchSize, (n) => progress(n, "BoigLLM"), decoding, weigh, kpiGuidance);
   const boigllmSeconds = clock();
   const nokpiOut = await decodeAll(nokpi, images.map((i) => ({ prompt: i.nokpi.prompt })), batchSize, (n) => progress(n, "no-KPI baseline"), decoding);
   const nokpiSeconds = clock();
@@ -184,7 +193,7 @@ export async function evalLlm(options: EvalLlmOptions): Promise<EvalLlmReport> {
     format: EVAL_LLM_FORMAT,
     dataDir,
     models: { boigllm: modelInfo(boigllm, dataDir), nokpi: modelInfo(nokpi, dataDir) },
-    options: { limit: options.limit ?? null, batchSize, decoding: describeDecoding(decoding), tau: DEFAULT_TAU, requiredWins: REQUIRED_WINS },
+    options: { limit: options.limit ?? null, batchSize, decoding: describeDecoding(decoding) + (kpiGuidance > 0 ? `; BoigLLM with KPI guidance γ = ${kpiGuidance}` : ""), tau: DEFAULT_TAU, requiredWins: REQUIRED_WINS },
     rows: TABLE1_ROWS,
     metrics: METRIC_NAMES.map((name) => ({ name, direction: METRIC_DIRECTION[name] })),
     datasets,
@@ -345,8 +354,6 @@ function requireVariant(llm: BoigLlm, variant: "behavior" | "nokpi", flag: strin
     throw badInput(`${flag} ${llm.artifactDir} is a ${llm.variant} model; this row needs a ${variant} model`, { dir: llm.artifactDir });
 }
 
-type Decoding = NonNullable<EvalLlmOptions["decoding"]>;
-
 const describeDecoding = (d: Decoding) =>
   d.kind === "greedy"
     ? "greedy, grammar-constrained"
@@ -370,7 +377,7 @@ async function kpiWeigher(decoding: Decoding, rewardDir: string | undefined): Pr
 
 async function decodeAll(
   llm: BoigLlm, requests: readonly GenerateRequest[], batchSize: number, onDone: (n: number) => void,
-  decoding: Decoding = { kind: "greedy" }, weigh?: MbrOptions["weigh"],
+  decoding: Decoding = { kind: "greedy" }, weigh?: MbrOptions["weigh"], kpiGuidance = 0,
 ) {
   const out: GeneratedVerbalization[] = [];
   // Consensus expands every request into `samples` rows: keep onnxruntime batches near batchSize.
@@ -379,10 +386,10 @@ async function decodeAll(
     const chunk = requests.slice(start, start + step);
     out.push(
       ...(decoding.kind === "greedy"
-        ? await generateVerbalizations(llm, chunk, { temperature: 0, batchSize })
+        ? await generateVerbalizations(llm, chunk, { temperature: 0, batchSize, kpiGuidance })
         : decoding.kind === "consensus"
-          ? await generateConsensus(llm, chunk, { samples: decoding.samples, batchSize, seed: start })
-          : await generateMbr(llm, chunk, { samples: decoding.samples, temperature: decoding.temperature, batchSize, seed: start, bySection: decoding.bySection, weigh })),
+          ? await generateConsensus(llm, chunk, { samples: decoding.samples, batchSize, seed: start, kpiGuidance })
+          : await generateMbr(llm, chunk, { samples: decoding.samples, temperature: decoding.temperature, batchSize, seed: start, bySection: decoding.bySection, weigh, kpiGuidance })),
     );
     onDone(chunk.length);
   }

@@ -11,7 +11,11 @@ import type { BoigLlm } from "../ml/boigLlm";
 import { generateVerbalizations, type GeneratedVerbalization, type GenerateRequest } from "./decode";
 import { medoidShot } from "./retrievalBaseline";
 
-export type ConsensusOptions = { samples?: number; temperature?: number; topP?: number; seed?: number; batchSize?: number };
+export type ConsensusOptions = {
+  samples?: number; temperature?: number; topP?: number; seed?: number; batchSize?: number;
+  /** KPI guidance scale for every draw (decode.ts GenerateOptions.kpiGuidance); 0/unset = off. */
+  kpiGuidance?: number;
+};
 export const DEFAULT_CONSENSUS = { samples: 8, temperature: 1, topP: 0.95 } as const;
 
 export async function generateConsensus(
@@ -31,6 +35,7 @@ export function withSamplingDefaults(options: ConsensusOptions, defaults: { samp
     topP: options.topP ?? defaults.topP,
     seed: options.seed,
     batchSize: options.batchSize,
+    kpiGuidance: options.kpiGuidance,
   };
 }
 
@@ -38,10 +43,10 @@ export function withSamplingDefaults(options: ConsensusOptions, defaults: { samp
 export async function drawSamples(
   llm: BoigLlm,
   requests: readonly GenerateRequest[],
-  options: Required<Pick<ConsensusOptions, "samples" | "temperature" | "topP">> & Pick<ConsensusOptions, "seed" | "batchSize">,
+  options: Required<Pick<ConsensusOptions, "samples" | "temperature" | "topP">> & Pick<ConsensusOptions, "seed" | "batchSize" | "kpiGuidance">,
 ): Promise<GeneratedVerbalization[][]> {
   const samples = Math.max(1, options.samples);
   const expanded = requests.flatMap((request) => Array.from({ length: samples }, () => request));
-  const drawn = await generateVerbalizations(llm, expanded, { temperature: options.temperature, topP: options.topP, seed: options.seed ?? 0, batchSize: options.batchSize });
+  const drawn = await generateVerbalizations(llm, expanded, { temperature: options.temperature, topP: options.topP, seed: options.seed ?? 0, batchSize: options.batchSize, kpiGuidance: options.kpiGuidance });
   return requests.map((_, r) => drawn.slice(r * samples, (r + 1) * samples));
 }

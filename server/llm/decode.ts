@@ -9,6 +9,7 @@ import { emptyCache, forward, type BoigLlm } from "../ml/boigLlm";
 import type { Verbalization } from "../verbalize/types";
 import { parseCanonicalText } from "../verbalize/canonical";
 import { END, VerbalizationGrammar } from "./verbalizationGrammar";
+import { allowedLogSoftmax, guidancePrompts, guidedScores } from "./kpiGuidance";
 
 export type GenerateRequest = {
   /** The instruction prompt (buildPrompt), without <bos>/<sep>. */
@@ -26,8 +27,14 @@ export type GenerateOptions = {
   seed?: number;
   /** Upper bound on generated tokens (also bounded by the model's context). Default 96. */
   maxNewTokens?: number;
-  /** Rows per onnxruntime batch. Default 16. */
+  /** Requests per onnxruntime batch (× the dataset's labels with kpiGuidance). Default 16. */
   batchSize?: number;
+  /**
+   * KPI guidance scale γ (kpiGuidance.ts): 0 = off (default); > 0 also runs each prompt with the
+   * dataset's other KPI labels and steers every token toward what tells the prompt's KPI apart.
+   * Only for type 1/2 behavior prompts (a `kpi LABEL` field; no kpiLabels answer).
+   */
+  kpiGuidance?: number;
 };
 
 export type GeneratedVerbalization = {
@@ -63,7 +70,16 @@ async function generateBatch(llm: BoigLlm, requests: readonly GenerateRequest[],
   const tk = llm.tokenizer;
   const temperature = options.temperature ?? 0;
   const topP = options.topP ?? 1;
-  const prompts = requests.map((r) => [tk.bosId, ...tk.encode(r.prompt), tk.sepId]);
+  const guidance = options.kpiGuidance ?? 0;
+  // One row per request, or with guidance one row per KPI label of its dataset (rows[b] lists them).
+  const guided = guidance > 0 ? requests.map((r) => guidancePrompts(r.prompt)) : null;
+  if (guided && requests.some((r) => r.kpiLabels)) throw new Error("kpiGuidance applies to type 1/2 prompts, not to answers that state a KPI label");
+  const rowPrompts = guided ? guided.flatMap((g) => g.prompts) : requests.map((r) => r.prompt);
+  const rowsOf: number[][] = [];
+  if (guided) guided.reduce((next, g) => (rowsOf.push(g.prompts.map((_, i) => next + i)), next + g.prompts.length), 0);
+  else requests.forEach((_, b) => rowsOf.push([b]));
+
+  const prompts = rowPrompts.map((p) => [tk.bosId, ...tk.encode(p), tk.sepId]);
   const promptLength = Math.max(...prompts.map((p) => p.length));
   if (promptLength >= llm.context) throw new Error(`prompt of ${promptLength} tokens does not fit the model's context of ${llm.context}`);
   const budget = Math.min(options.maxNewTokens ?? DEFAULT_MAX_NEW_TOKENS, llm.context - promptLength);
@@ -75,24 +91,25 @@ async function generateBatch(llm: BoigLlm, requests: readonly GenerateRequest[],
   const generated: string[][] = requests.map(() => []);
   const vocab = tk.size;
 
-  let step = await forward(llm, inputIds, mask, emptyCache(llm, requests.length));
+  let step = await forward(llm, inputIds, mask, emptyCache(llm, prompts.length));
+  const lastLogits = (row: number) => step.logits.subarray((row * step.seq + step.seq - 1) * vocab, (row * step.seq + step.seq) * vocab);
   for (let t = 0; t < budget; t++) {
-    const nextIds: number[] = [];
+    const nextIds = new Array<number>(prompts.length).fill(tk.eosId); // finished rows keep the batch rectangular
     for (let b = 0; b < requests.length; b++) {
       const grammar = grammars[b]!;
-      if (grammar.finished) {
-        nextIds.push(tk.eosId); // keeps the batch rectangular; ignored
-        continue;
-      }
-      const row = step.logits.subarray((b * step.seq + step.seq - 1) * vocab, (b * step.seq + step.seq) * vocab);
+      if (grammar.finished) continue;
       const allowed = grammar.allowed();
-      const ids = allowed.map((token) => (token === END ? tk.eosId : tk.id(token)));
-      const candidates = allowed.map((token, i) => ({ token, id: ids[i]! })).filter((c) => c.id !== undefined);
+      const candidates = allowed.map((token) => ({ token, id: token === END ? tk.eosId : tk.id(token) })).filter((c): c is Candidate => c.id !== undefined);
       if (candidates.length === 0) throw new Error(`the vocabulary lacks every token the grammar allows (${allowed.slice(0, 5).join(" ")} …)`);
-      const choice = temperature <= 0 ? argmax(candidates, row) : sample(candidates, row, temperature, topP, rngs[b]!);
+      const ids = candidates.map((c) => c.id);
+      const g = guided?.[b];
+      const scores = g
+        ? guidedScores(rowsOf[b]!.map(lastLogits), ids, g.own, g.logPrior, guidance)
+        : allowedLogSoftmax(lastLogits(rowsOf[b]![0]!), ids);
+      const choice = temperature <= 0 ? argmax(candidates, scores) : sample(candidates, scores, temperature, topP, rngs[b]!);
       grammar.accept(choice.token);
       generated[b]!.push(choice.token === END ? tk.tokens[tk.eosId]! : choice.token);
-      nextIds.push(choice.id);
+      for (const row of rowsOf[b]!) nextIds[row] = choice.id;
     }
     if (grammars.every((g) => g.finished) || t === budget - 1) break;
     mask.forEach((row) => row.push(1));
@@ -114,15 +131,16 @@ async function generateBatch(llm: BoigLlm, requests: readonly GenerateRequest[],
 
 type Candidate = { token: string; id: number };
 
-function argmax(candidates: readonly Candidate[], logits: Float32Array): Candidate {
-  let best = candidates[0]!;
-  for (const c of candidates) if (logits[c.id]! > logits[best.id]!) best = c;
-  return best;
+/** `scores[i]` belongs to `candidates[i]` (log-probability scale); the first maximum wins. */
+function argmax(candidates: readonly Candidate[], scores: Float64Array): Candidate {
+  let best = 0;
+  for (let i = 1; i < candidates.length; i++) if (scores[i]! > scores[best]!) best = i;
+  return candidates[best]!;
 }
 
-/** Softmax over the allowed tokens at `temperature`, cut to the top-p nucleus, then one draw. */
-function sample(candidates: readonly Candidate[], logits: Float32Array, temperature: number, topP: number, rng: Rng): Candidate {
-  const scaled = candidates.map((c) => logits[c.id]! / temperature);
+/** Softmax over the allowed tokens' scores at `temperature`, cut to the top-p nucleus, then one draw. */
+function sample(candidates: readonly Candidate[], scores: Float64Array, temperature: number, topP: number, rng: Rng): Candidate {
+  const scaled = Array.from(scores, (s) => s / temperature);
   const max = Math.max(...scaled);
   const weights = scaled.map((s) => Math.exp(s - max));
   const total = weights.reduce((a, b) => a + b, 0);

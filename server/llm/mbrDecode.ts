@@ -21,6 +21,8 @@ import { toCanonicalText } from "../verbalize/canonical";
 
 export type MbrOptions = {
   samples?: number; temperature?: number; topP?: number; seed?: number; batchSize?: number;
+  /** KPI guidance scale for the greedy answer and every sample (decode.ts); 0/unset = off. */
+  kpiGuidance?: number;
   /** Choose colors, tones and objects separately (mbrSectionChoice) instead of one whole candidate. */
   bySection?: boolean;
   /**
@@ -137,7 +139,7 @@ export async function generateMbr(
   requests: readonly GenerateRequest[],
   options: MbrOptions = {},
 ): Promise<GeneratedVerbalization[]> {
-  const greedy = await generateVerbalizations(llm, requests, { temperature: 0, batchSize: options.batchSize });
+  const greedy = await generateVerbalizations(llm, requests, { temperature: 0, batchSize: options.batchSize, kpiGuidance: options.kpiGuidance });
   const perRequest = await drawSamples(llm, requests, withSamplingDefaults(options, DEFAULT_MBR));
   const candidates = requests.map((_, r) => [greedy[r]!, ...perRequest[r]!]);
   if (options.weigh && !options.bySection) throw new Error("generateMbr: weights are only used with bySection");
