@@ -29,6 +29,7 @@ const NUMBER_SETTINGS: Record<string, { key: string; label: string; step: string
     { key: "learning_rate", label: "Learning rate", step: "any", hint: "preset default when empty" },
     { key: "batch_size", label: "Batch size", step: "1", hint: "" },
     { key: "kpi_contrast_weight", label: "KPI-contrast weight", step: "any", hint: "teaches the reward high vs low (docs/boigllm.md); empty = off" },
+    { key: "kpi_pair_weight", label: "Pair-ranking weight", step: "any", hint: "teaches the reward to order one prompt's images (docs/boigllm.md); empty = off" },
   ],
   sd: [{ key: "unet_learning_rate", label: "UNet learning rate", step: "any", hint: "" }, { key: "unet_batch_size", label: "UNet batch size", step: "1", hint: "" }],
   ddpo: [

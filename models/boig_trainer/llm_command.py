@@ -29,6 +29,10 @@ def config_for_run(args: argparse.Namespace, resume_state: Optional[Dict[str, An
             raise UsageError(f"kpi_contrast_weight={config.kpi_contrast_weight} needs the behavior variant: the {config.variant} baseline has no KPI label to contrast")
         if config.kpi_contrast_weight < 0:
             raise UsageError("kpi_contrast_weight must be >= 0")
+        if config.kpi_pair_weight > 0 and config.variant != "behavior":
+            raise UsageError(f"kpi_pair_weight={config.kpi_pair_weight} needs the behavior variant: the {config.variant} baseline has no KPI label to rank by")
+        if config.kpi_pair_weight < 0:
+            raise UsageError("kpi_pair_weight must be >= 0")
         return config
     return resumed_config(LlmTrainConfig.from_dict(resume_state["config"]), args, resume_state, ("preset", "seed", "variant"))
 

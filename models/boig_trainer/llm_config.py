@@ -24,6 +24,7 @@ class LlmTrainConfig:
     weight_decay: float = 0.01  # AdamW decay on matrices only (not norms, biases, embeddings)
     grad_clip: float = 1.0  # global grad-norm clip: keeps early steps of a transformer stable
     kpi_contrast_weight: float = 0.0  # weight of the KPI-contrast loss (llm_kpi_contrast.py): makes the kpi label matter; 0 = next-token loss only
+    kpi_pair_weight: float = 0.0  # weight of the within-brand pair ranking loss (llm_kpi_pairs.py): the reward must order one prompt's images; 0 = off
     seed: int = 0  # weight init and every batch (a batch depends only on seed and step)
     eval_examples: int = 256  # test-split examples used for eval loss / token accuracy (a fixed prefix)
     progress_every: int = 10  # how often (steps) a progress line is emitted

@@ -12,6 +12,7 @@ from .distributed import SINGLE_PROCESS, Distributed
 from .llm_config import LlmTrainConfig
 from .llm_data import Encoded, batch_indices, collate
 from .llm_kpi_contrast import kpi_contrast_loss, target_log_likelihoods
+from .llm_kpi_pairs import PairPool, kpi_pair_loss
 from .llm_model import BoigLM
 from .llm_tokenizer import Tokenizer
 from .progress import ProgressEmitter
@@ -65,7 +66,9 @@ def train_llm(
     model = BoigLM(config).to(device)
     optimizer = make_optimizer(model, config)
     pad_id = tokenizer.pad_id
-    label_ids = {label: tokenizer.ids[label] for label in ("high", "low")} if config.kpi_contrast_weight > 0 else {}
+    uses_labels = config.kpi_contrast_weight > 0 or config.kpi_pair_weight > 0
+    label_ids = {label: tokenizer.ids[label] for label in ("high", "low")} if uses_labels else {}
+    pairs = PairPool.build(train) if config.kpi_pair_weight > 0 else None
 
     def train_step(step: int) -> Tuple[float, str]:
         for group in optimizer.param_groups:
@@ -79,13 +82,20 @@ def train_llm(
             contrast, rows = kpi_contrast_loss(
                 model, batch, target_log_likelihoods(logits, targets), label_ids, tokenizer.ids["kpi"], pad_id)
             detail = f" (tokens {loss.item():.4f}, kpi contrast {contrast.item():.4f} over {rows})"  # under torchrun: rank 0's rows
-        # Both terms are means over this rank's target tokens / contrast rows. Weighted by their share of
+        pair, pair_rows = None, 0
+        if pairs is not None:
+            # Under torchrun each rank pairs its own shard's rows; the row index is the shard's, so pairs stay (seed, step, row)-determined.
+            pair, pair_rows = kpi_pair_loss(model, batch, pairs, config.seed, step, label_ids, tokenizer.ids["kpi"], pad_id, config.context)
+            detail = (detail[:-1] if detail else f" (tokens {loss.item():.4f}") + f", pair rank {pair.item():.4f} over {pair_rows})"
+        # Each term is a mean over this rank's target tokens / contrast rows / pairs. Weighted by its share of
         # the global batch's, the gradient mean over ranks is the single-process gradient (alone: x 1.0).
         tokens = int((targets != -100).sum())
-        global_tokens, global_rows = dist.sum_counts(tokens, rows)
+        global_tokens, global_rows, global_pairs = dist.sum_counts(tokens, rows, pair_rows)
         loss = loss * dist.share(tokens, global_tokens)
         if contrast is not None:
             loss = loss + config.kpi_contrast_weight * contrast * dist.share(rows, global_rows)
+        if pair is not None:
+            loss = loss + config.kpi_pair_weight * pair * dist.share(pair_rows, global_pairs)
         loss.backward()
         dist.average_gradients(model)
         torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)

@@ -17,7 +17,7 @@ export const DETECTOR_ARCHES = ["centernet", "dilated"] as const;
 export const TRAINER_SETTINGS = {
   tiny: ["learning_rate", "batch_size"],
   detector: ["learning_rate", "batch_size"],
-  llm: ["learning_rate", "batch_size", "kpi_contrast_weight"],
+  llm: ["learning_rate", "batch_size", "kpi_contrast_weight", "kpi_pair_weight"],
   "sd-base": ["unet_learning_rate", "unet_batch_size"],
   "sd-sft": ["unet_learning_rate", "unet_batch_size"],
   ddpo: ["learning_rate", "sample_batch_size", "batches_per_epoch", "ddim_steps", "clip_range", "train_batch_size", "inner_epochs", "prompt_set", "anchor_weight", "anchor_bucket", "lora_learning_rate"],
@@ -82,6 +82,8 @@ export const launchTrainerRunInput = z
       });
     if (v.variant === "nokpi" && v.settings.kpi_contrast_weight !== undefined)
       ctx.addIssue({ code: "custom", path: ["settings", "kpi_contrast_weight"], message: "needs the behavior variant: the no-KPI baseline has no KPI label to contrast" });
+    if (v.variant === "nokpi" && v.settings.kpi_pair_weight !== undefined)
+      ctx.addIssue({ code: "custom", path: ["settings", "kpi_pair_weight"], message: "needs the behavior variant: the no-KPI baseline has no KPI label to rank by" });
     const allowed: readonly string[] = TRAINER_SETTINGS[v.task];
     for (const [key, value] of Object.entries(v.settings)) {
       const path = ["settings", key];

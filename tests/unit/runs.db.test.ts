@@ -54,10 +54,15 @@ describe(`training runs: settings, interrupt, resume (${testDbKind()})`, () => {
     await bad({ learning_rate: -1 }, "settings.learning_rate");
     await bad({ batch_size: 2.5 }, "settings.batch_size");
     await bad({ kpi_contrast_weight: 1 }, "settings.kpi_contrast_weight"); // an LLM setting on the tiny task
+    await bad({ kpi_pair_weight: 1 }, "settings.kpi_pair_weight");
     expect(trainerArgs({ task: "llm", preset: "tiny", seed: 0, device: "cpu", data: "/i", variant: "behavior", settings: { kpi_contrast_weight: 0.5 } }, "/out", false))
       .toEqual(expect.arrayContaining(["--set", "kpi_contrast_weight=0.5"]));
     const nokpi = await launchTrainerRun(handle.db, { task: "llm", data: "/i", variant: "nokpi", settings: { kpi_contrast_weight: 1 } }, null).catch((e: unknown) => e);
     expect(((nokpi as AppError).details?.fields as { path: string }[]).map((f) => f.path)).toContain("settings.kpi_contrast_weight");
+    const nokpiPairs = await launchTrainerRun(handle.db, { task: "llm", data: "/i", variant: "nokpi", settings: { kpi_pair_weight: 1 } }, null).catch((e: unknown) => e);
+    expect(((nokpiPairs as AppError).details?.fields as { path: string }[]).map((f) => f.path)).toContain("settings.kpi_pair_weight");
+    expect(trainerArgs({ task: "llm", preset: "tiny", seed: 0, device: "cpu", data: "/i", variant: "behavior", settings: { kpi_pair_weight: 1 } }, "/out", false))
+      .toEqual(expect.arrayContaining(["--set", "kpi_pair_weight=1"]));
     const ddpo = await launchTrainerRun(handle.db, { task: "ddpo", data: "/nowhere", settings: { prompt_set: "everything" } }, null).catch((e: unknown) => e);
     expect(((ddpo as AppError).details?.fields as { path: string }[]).map((f) => f.path)).toContain("settings.prompt_set");
     const anchor = await launchTrainerRun(handle.db, { task: "ddpo", data: "/nowhere", settings: { anchor_bucket: "best", anchor_weight: 0 } }, null).catch((e: unknown) => e);
