@@ -71,13 +71,12 @@ async function generateBatch(llm: BoigLlm, requests: readonly GenerateRequest[],
   const temperature = options.temperature ?? 0;
   const topP = options.topP ?? 1;
   const guidance = options.kpiGuidance ?? 0;
-  // One row per request, or with guidance one row per KPI label of its dataset (rows[b] lists them).
+  // One row per request, or with guidance one row per KPI label of its dataset (rowsOf[b] lists request b's rows).
   const guided = guidance > 0 ? requests.map((r) => guidancePrompts(r.prompt)) : null;
   if (guided && requests.some((r) => r.kpiLabels)) throw new Error("kpiGuidance applies to type 1/2 prompts, not to answers that state a KPI label");
   const rowPrompts = guided ? guided.flatMap((g) => g.prompts) : requests.map((r) => r.prompt);
-  const rowsOf: number[][] = [];
-  if (guided) guided.reduce((next, g) => (rowsOf.push(g.prompts.map((_, i) => next + i)), next + g.prompts.length), 0);
-  else requests.forEach((_, b) => rowsOf.push([b]));
+  let nextRow = 0;
+  const rowsOf: number[][] = guided ? guided.map((g) => g.prompts.map(() => nextRow++)) : requests.map((_, b) => [b]);
 
   const prompts = rowPrompts.map((p) => [tk.bosId, ...tk.encode(p), tk.sepId]);
   const promptLength = Math.max(...prompts.map((p) => p.length));
