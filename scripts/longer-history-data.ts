@@ -15,7 +15,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { postsOfBrand } from "../server/world/simulate";
+import { originalRecordKey } from "../server/eval/freshDraws";
 import { loadWorldModel } from "../server/world/worldModel";
 
 const [origWorld, origInstr, extWorld, extInstr, out] = process.argv.slice(2);
@@ -23,31 +23,11 @@ if (!origWorld || !origInstr || !extWorld || !extInstr || !out) {
   console.error("usage: node --import tsx scripts/longer-history-data.ts ORIG_WORLD ORIG_INSTR EXT_WORLD EXT_INSTR OUT");
   process.exit(2);
 }
-const original = loadWorldModel(path.join(origWorld, "world.json"));
-const extended = loadWorldModel(path.join(extWorld, "world.json"));
-// Per brand: where its posts start in each world, and how many the original drew.
-const ranges: { extFirst: number; origFirst: number; origCount: number }[] = [];
-let ef = 1;
-let of = 1;
-extended.brands.forEach((brand, b) => {
-  const oc = postsOfBrand(original, original.brands[b]!);
-  ranges.push({ extFirst: ef, origFirst: of, origCount: oc });
-  ef += postsOfBrand(extended, brand);
-  of += oc;
-});
+const originalKey = originalRecordKey(
+  loadWorldModel(path.join(origWorld, "world.json")),
+  loadWorldModel(path.join(extWorld, "world.json")),
+);
 const key = (id: string) => id.split("#")[0]!;
-/** The original world's record key of an extended record's image, or null for a fresh image. */
-const originalKey = (id: string): string | null => {
-  const social = /^(.*\/p)(\d+)(\/.*)$/.exec(key(id));
-  if (social) {
-    const n = Number(social[2]);
-    const r = ranges.find((x) => n >= x.extFirst && n < x.extFirst + x.origCount);
-    return r ? `${social[1]}${String(r.origFirst + n - r.extFirst).padStart(social[2]!.length, "0")}${social[3]}` : null;
-  }
-  const stock = /\/a(\d+)/.exec(id);
-  if (stock) return Number(stock[1]) <= original.stockAssets ? key(id) : null;
-  throw new Error(id);
-};
 const lines = (f: string) => fs.readFileSync(f, "utf8").split("\n").filter(Boolean);
 const test = new Set(lines(path.join(origInstr, "test.jsonl")).map((l) => key(JSON.parse(l).id as string)));
 let kept = 0;

@@ -77,16 +77,17 @@ def train_llm(
         inputs, targets = (t.to(device) for t in collate(batch, pad_id))
         optimizer.zero_grad(set_to_none=True)
         loss, logits = masked_loss(model, inputs, targets)
-        contrast, rows, detail = None, 0, ""
+        parts = [f"tokens {loss.item():.4f}"]  # the progress line's breakdown, shown when an extra term is on
+        contrast, rows = None, 0
         if config.kpi_contrast_weight > 0:
             contrast, rows = kpi_contrast_loss(
                 model, batch, target_log_likelihoods(logits, targets), label_ids, tokenizer.ids["kpi"], pad_id)
-            detail = f" (tokens {loss.item():.4f}, kpi contrast {contrast.item():.4f} over {rows})"  # under torchrun: rank 0's rows
+            parts.append(f"kpi contrast {contrast.item():.4f} over {rows}")  # under torchrun: rank 0's rows
         pair, pair_rows = None, 0
         if pairs is not None:
             # Under torchrun each rank pairs its own shard's rows; the row index is the shard's, so pairs stay (seed, step, row)-determined.
             pair, pair_rows = kpi_pair_loss(model, batch, pairs, config.seed, step, label_ids, tokenizer.ids["kpi"], pad_id, config.context)
-            detail = (detail[:-1] if detail else f" (tokens {loss.item():.4f}") + f", pair rank {pair.item():.4f} over {pair_rows})"
+            parts.append(f"pair rank {pair.item():.4f} over {pair_rows}")
         # Each term is a mean over this rank's target tokens / contrast rows / pairs. Weighted by its share of
         # the global batch's, the gradient mean over ranks is the single-process gradient (alone: x 1.0).
         tokens = int((targets != -100).sum())
@@ -100,7 +101,7 @@ def train_llm(
         dist.average_gradients(model)
         torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
         optimizer.step()
-        return loss.item(), detail
+        return loss.item(), f" ({', '.join(parts)})" if len(parts) > 1 else ""
 
     step, loss_value = run_steps(
         model=model, optimizer=optimizer, config=config, run_dir=run_dir, emitter=emitter, stop=stop,

@@ -7,7 +7,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freshRecordFilter } from "@/server/eval/freshDraws";
+import { freshRecordFilter, originalRecordKey } from "@/server/eval/freshDraws";
 import { generateWorld } from "@/server/world/generateWorld";
 import { loadWorldModel } from "@/server/world/worldModel";
 
@@ -45,6 +45,17 @@ describe("freshRecordFilter", () => {
         if (isFresh(id)) fresh++;
       }
       expect(fresh).toBeGreaterThan(extended.size / 3); // about half the extended world is new
+    }
+  });
+
+  it("maps every old image to the original record that shows the same scene", () => {
+    const toOriginal = originalRecordKey(loadWorldModel(path.join(root, "original/world.json")), loadWorldModel(path.join(root, "extended/world.json")));
+    for (const dataset of ["social", "stock"] as const) {
+      const originalById = new Map([...scenes(path.join(root, "original"), dataset)].map(([media, scene]) => [recordId(dataset, media).split("#")[0]!, scene]));
+      for (const [media, scene] of scenes(path.join(root, "extended"), dataset)) {
+        const key = toOriginal(recordId(dataset, media));
+        if (key !== null) expect(originalById.get(key), media).toBe(scene);
+      }
     }
   });
 
