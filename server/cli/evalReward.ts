@@ -4,6 +4,7 @@ import { z } from "zod";
 import { demoInstructionPaths, ensureDemoInstructions } from "../eval/demoInstructions";
 import { evalReward, REWARD_VARIANTS, type RewardEvalReport } from "../eval/evalReward";
 import { rewardOnSamples, SAMPLE_RANKERS, type SampleRankingReport } from "../eval/rewardOnSamples";
+import type { Interval } from "../eval/pairedBootstrap";
 import { badInput } from "../errors";
 import { loadServedReward } from "../services/loadServedBoigLlm";
 import { parseInput } from "../services/validation";
@@ -105,6 +106,13 @@ function printReport(report: RewardEvalReport) {
   out(`${report.seconds} s`);
 }
 
+/** "+3..+41%": a paired bootstrap interval of a relative change, whole percents, padded to a column. */
+function percentRange(interval: Interval | null): string {
+  if (!interval) return "-".padStart(11);
+  const pct = (x: number) => `${x >= 0 ? "+" : ""}${Math.round(100 * x)}`;
+  return ` ${pct(interval.low)}..${pct(interval.high)}%`.padStart(11);
+}
+
 function printSamples(sdModel: string, reports: readonly SampleRankingReport[]) {
   const out = (line = "") => process.stdout.write(`${line}\n`);
   const f = (x: number | null, digits = 3) => (x === null || !Number.isFinite(x) ? "-" : x.toFixed(digits)).padStart(11);
@@ -116,5 +124,6 @@ function printSamples(sdModel: string, reports: readonly SampleRankingReport[]) 
     out(`  ${`${r.dataset} Spearman within a prompt (${r.prompts})`.padEnd(44)}${SAMPLE_RANKERS.map((v) => f(r.withinPrompt[v])).join("")}`);
     out(`  ${`${r.dataset} Spearman pooled (${r.images} images)`.padEnd(44)}${SAMPLE_RANKERS.map((v) => f(r.pooled[v])).join("")}`);
     out(`  ${`${r.dataset} best-of-${r.images / r.prompts} true KPI (mean ${r.meanTrueKpi.toFixed(1)})`.padEnd(44)}${SAMPLE_RANKERS.map((v) => f(r.bestOfN[v], 1)).join("")}`);
+    out(`  ${`${r.dataset} best-of-${r.images / r.prompts} vs mean, 95% interval`.padEnd(44)}${SAMPLE_RANKERS.map((v) => percentRange(r.bestOfNChange[v])).join("")}`);
   }
 }

@@ -20,6 +20,7 @@
  * what a better reward model could still win, the ceiling's own distance from 1 is detector noise.
  */
 import { estimateTrueKpis, expectedKpiOf } from "../services/estimateTrueKpis";
+import { pairedRatioInterval, type Interval } from "./pairedBootstrap";
 import { generateImages } from "../services/generateImages";
 import { scoreImages } from "../services/scoreImages";
 import { promptFields, testPostGroups, trueKpiContext } from "./evalSd";
@@ -52,6 +53,9 @@ export type SampleRankingReport = {
   pooled: Record<Ranker, number | null>;
   /** Mean over prompts of the true KPI of the sample the ranker puts first. */
   bestOfN: Record<Ranker, number>;
+  /** 95% paired bootstrap interval over prompts of bestOfN / meanTrueKpi − 1: likes are heavy-tailed,
+   *  so a few prompts with one very rich pick can carry a best-of-N mean. */
+  bestOfNChange: Record<Ranker, Interval | null>;
   meanTrueKpi: number;
 };
 
@@ -72,6 +76,7 @@ export async function rewardOnSamples(options: RewardOnSamplesOptions): Promise<
     const pooled = rankerRecord((): number[] => []);
     const picked = rankerRecord((): number[] => []);
     const pooledKpi: number[] = [];
+    const promptMeanKpi: number[] = [];
     for (const [p, item] of group.posts.entries()) {
       const generation = await generateImages({ ...promptFields(item), variants: samples, seed: 1000 * p }, { modelDir: options.sdModelDir });
       const images = generation.images;
@@ -82,6 +87,7 @@ export async function rewardOnSamples(options: RewardOnSamplesOptions): Promise<
       const context = trueKpiContext(item);
       const kpi = (await estimateTrueKpis(world.model, images.map(() => context), images.map((i) => i.image))).map((t) => t.kpi);
       pooledKpi.push(...kpi);
+      promptMeanKpi.push(mean(kpi)!);
       const scores: Record<Ranker, number[]> = {
         calibrated: scored.map((s) => s.reward.calibrated),
         paper: scored.map((s) => s.reward.paper),
@@ -103,6 +109,7 @@ export async function rewardOnSamples(options: RewardOnSamplesOptions): Promise<
       withinPrompt: rankerRecord((r) => mean(within[r])),
       pooled: rankerRecord((r) => spearman(pooled[r], pooledKpi)),
       bestOfN: rankerRecord((r) => mean(picked[r]) ?? Number.NaN),
+      bestOfNChange: rankerRecord((r) => pairedRatioInterval(picked[r], promptMeanKpi)),
       meanTrueKpi: mean(pooledKpi) ?? Number.NaN,
     });
   }

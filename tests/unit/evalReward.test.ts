@@ -108,6 +108,13 @@ describe("evalReward", () => {
       // The two rewards and the ceiling (the world's expected KPI of the reward's own verbalization).
       expect(Object.keys(r.withinPrompt)).toEqual(["calibrated", "paper", "ceiling"]);
       for (const value of Object.values(r.bestOfN)) expect(value).toBeGreaterThan(0);
+      // Each best-of-N change carries its paired interval over prompts, around the point change.
+      for (const ranker of ["calibrated", "paper", "ceiling"] as const) {
+        const change = r.bestOfN[ranker] / r.meanTrueKpi - 1;
+        const interval = r.bestOfNChange[ranker]!;
+        expect(interval.low).toBeLessThanOrEqual(change + 1e-12);
+        expect(interval.high).toBeGreaterThanOrEqual(change - 1e-12);
+      }
       for (const value of [...Object.values(r.withinPrompt), ...Object.values(r.pooled)])
         if (value !== null) expect(Math.abs(value)).toBeLessThanOrEqual(1 + 1e-12);
     }
