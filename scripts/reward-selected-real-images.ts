@@ -60,7 +60,11 @@ for (let start = 0; start < records.length; start += 64) {
 
 const mean = (xs: readonly Image[]) => xs.reduce((s, x) => s + x.imageTerm, 0) / xs.length;
 const brands = new Map<string, Image[]>();
-for (const image of images) brands.set(image.brand, [...(brands.get(image.brand) ?? []), image]);
+for (const image of images) {
+  const list = brands.get(image.brand) ?? [];
+  list.push(image);
+  brands.set(image.brand, list);
+}
 
 /** Mean over brands (weighted by high images) of mean(selected) / mean(reference). */
 function ratio(select: (high: Image[]) => Image[], reference: (all: Image[], high: Image[]) => Image[]): number {

@@ -20,10 +20,10 @@
  * what a better reward model could still win, the ceiling's own distance from 1 is detector noise.
  */
 import { estimateTrueKpis, expectedKpiOf } from "../services/estimateTrueKpis";
-import { pairedRatioInterval, type Interval } from "./pairedBootstrap";
 import { generateImages } from "../services/generateImages";
 import { scoreImages } from "../services/scoreImages";
 import { promptFields, testPostGroups, trueKpiContext } from "./evalSd";
+import { pairedRatioInterval, type Interval } from "./pairedBootstrap";
 import { spearman } from "./rankStatistics";
 import { openWorld } from "./worldTestSplit";
 
