@@ -12,8 +12,8 @@
  *     SPEC §3.3);
  *   - both answer by minimum-Bayes-risk by section over their samples (mbrSectionChoice, the served
  *     decoding), and are scored against the test image's verbalization exactly as `eval llm` does.
- * Caption conditioning: social is exact (rejection by the caption's product words, captions.ts
- * productPhrase; only image 0 of a post shapes the caption). Stock conditions on the background (color
+ * Caption conditioning: social is exact (rejection by the caption's product words,
+ * server/world/captionLikelihood.ts; only image 0 of a post shapes the caption). Stock conditions on the background (color
  * and tone), which every stock caption names (stockCaptions.ts), NOT on the objects it names, so the
  * stock no-KPI oracle knows less than the models do (stated with the numbers in docs/results.md).
  * Other images of a multi-image post enter the likes model with their true verbalizations.
@@ -30,12 +30,10 @@ import { openWorld, postOf, readTestRecords, type TestRecord } from "../server/e
 import { mbrSectionChoice } from "../server/llm/mbrDecode";
 import { parseCanonicalText, toCanonicalText } from "../server/verbalize/canonical";
 import type { Verbalization } from "../server/verbalize/types";
-import { COLOR_NAMES, OBJECT_CLASSES } from "../server/verbalize/vocabulary";
 import type { BrandProfile } from "../server/world/brands";
-import { CATEGORY_PROFILES } from "../server/world/categories";
+import { productWords, productWordsBound, productWordsLikelihood } from "../server/world/captionLikelihood";
 import { explainSocialKpi, SOCIAL_NOISE } from "../server/world/engagement";
 import { createRng, type Rng } from "../server/world/random";
-import { CAMPAIGNS, SEASONS } from "../server/world/captions";
 import { sampleScene, type Scene } from "../server/world/scene";
 import { brandTendencies, renderImage, simulateSocialPosts, simulateStockAssets, type SimulatedAsset, type SimulatedPost } from "../server/world/simulate";
 import { stockTendencies } from "../server/world/stockCaptions";
@@ -92,37 +90,6 @@ const faDesc = [...forwardActions].sort((a, b) => b - a);
 const third = Math.ceil(faDesc.length / 3);
 const stockThresholds = { high: faDesc[third - 1]!, medium: faDesc[2 * third - 1]! };
 
-// --- Caption likelihood P(caption | scene) for social image 0 (captions.ts productPhrase), up to a constant.
-/** The caption's product words (keywords minus campaign, season and category): a product noun, or a label (and color). */
-function socialCaptionWeightParts(post: SimulatedPost, brand: BrandProfile) {
-  const category = CATEGORY_PROFILES[brand.category];
-  const skip = new Set<string>([...CAMPAIGNS, ...SEASONS, brand.category]);
-  const words = post.keywords.filter((k) => !skip.has(k));
-  const noun = words.length === 1 ? category.productNouns.filter((n) => n === words[0]).length / category.productNouns.length : 0;
-  const isLabel = words[0] !== undefined && (OBJECT_CLASSES as readonly string[]).includes(words[0]);
-  return isLabel ? { kind: "label" as const, label: words[0]!, color: words[1], noun } : { kind: "noun" as const, noun };
-}
-
-function socialCaptionWeight(post: SimulatedPost, brand: BrandProfile, scene: Scene): number {
-  const parts = socialCaptionWeightParts(post, brand);
-  if (parts.kind === "noun") return 1; // the noun branch (probability 0.4 whatever the scene)
-  const { label, color, noun } = parts;
-  const hero = scene.objects[0];
-  let p = 0.4 * noun;
-  if (hero && hero.label === label && (color === undefined || hero.color === color)) p += 0.45 * 0.5;
-  if (color !== undefined) {
-    const shown = new Set<string>(scene.objects.map((o) => o.label));
-    const used = new Set<string>([scene.background.color, ...scene.objects.map((o) => o.color)]);
-    if (!shown.has(label) && !used.has(color)) {
-      const absent = brand.products.filter((c) => !shown.has(c));
-      const notShown = OBJECT_CLASSES.filter((c) => !shown.has(c)).length;
-      const pLabel = absent.length > 0 ? (0.7 * (absent.includes(label as never) ? 1 : 0)) / absent.length + 0.3 / notShown : 1 / notShown;
-      p += (hero ? 0.15 : 0.6) * pLabel * (1 / (COLOR_NAMES.length - used.size));
-    }
-  }
-  return p;
-}
-
 const quantized = (v: Verbalization): Verbalization => ({ ...v, ...parseCanonicalText(toCanonicalText(v)) });
 
 /** log of the world's expected KPI (likes / forward actions) of a prediction standing in for the record's image. */
@@ -130,12 +97,6 @@ type KpiOf = (v: Verbalization) => number;
 /** What the oracle knows about one test image: how to draw a scene from the prior, how likely a scene makes the caption
  *  (an acceptance probability ≤ 1), how likely a verbalization makes the post's true bucket, and its log expected KPI. */
 type Evidence = { drawScene: (rng: Rng) => Scene; captionAccept: (scene: Scene) => number; bucketProbability: (v: Verbalization) => number; logKpi: KpiOf };
-
-/** A caption-free upper bound of socialCaptionWeight for this post (the acceptance probability's denominator). */
-function socialCaptionBound(post: SimulatedPost, brand: BrandProfile): number {
-  const w = socialCaptionWeightParts(post, brand);
-  return w.kind === "noun" ? 1 : 0.4 * w.noun + 0.225 + 0.6 / (COLOR_NAMES.length - 1);
-}
 
 function evidenceFor(record: TestRecord, externalId: string, position: number): Evidence {
   if (record.kind === "social") {
@@ -145,10 +106,12 @@ function evidenceFor(record: TestRecord, externalId: string, position: number): 
     const thresholds = socialThresholds.get(post.account)!;
     const others = post.images.map((i) => i.verbalization);
     const logKpi: KpiOf = (v) => explainSocialKpi(world, post, others.map((o, k) => (k === position ? v : o))).logMean;
-    const bound = socialCaptionBound(post, brand);
+    const words = productWords(brand, post.keywords);
+    const bound = productWordsBound(brand, words);
     return {
       drawScene: (rng) => sampleScene(rng, brandTendencies(brand)),
-      captionAccept: (scene) => (position === 0 ? Math.min(1, socialCaptionWeight(post, brand, scene) / bound) : 1),
+      // Only image 0 shapes the caption (simulate.ts); acceptance P(words | scene) / bound is an exact rejection step.
+      captionAccept: (scene) => (position === 0 ? productWordsLikelihood(brand, words, scene) / bound : 1),
       bucketProbability: (v) => record.bucket === "high" ? socialTail(logKpi(v), Math.log(thresholds.high - 0.5))
         : 1 - socialTail(logKpi(v), Math.log(thresholds.low + 0.5)),
       logKpi,
