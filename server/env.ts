@@ -37,6 +37,8 @@ const schema = z.object({
   BOIG_MAX_IMPORT_MB: z.coerce.number().int().min(1).max(100_000).default(500),
   /** Per-user rate limit on generation requests (UI, tRPC and REST alike), per rolling minute. */
   BOIG_GENERATIONS_PER_MINUTE: z.coerce.number().int().min(1).max(10000).default(12),
+  /** Per-user limit on the other BoigLLM calls (layout, scoring, compare; UI, tRPC and REST), per rolling minute. */
+  BOIG_MODEL_CALLS_PER_MINUTE: z.coerce.number().int().min(1).max(100000).default(60),
   /** Per-user cap on generations queued or running at once (fair share of the worker). */
   BOIG_ACTIVE_GENERATIONS: z.coerce.number().int().min(1).max(1000).default(8),
   /** Set by bin/boig.mjs so the CLI finds drizzle/ and models/ from any working directory. */

@@ -9,6 +9,7 @@ import { ZodError } from "zod";
 import type { Db } from "../db/client";
 import type { Role } from "../db/schema";
 import { AppError, type AppErrorCode } from "../errors";
+import { takeModelCall } from "../services/throttleModelCalls";
 import { refuseUnstorableText } from "../services/validation";
 
 export type SessionUser = { id: string; email: string; name: string; role: Role };
@@ -71,6 +72,16 @@ const refuseUnstorable = t.middleware(async ({ getRawInput, next }) => {
 const base = t.procedure.use(mapErrors).use(refuseUnstorable);
 
 export const publicProcedure = base.meta({ access: "public" });
+
+/**
+ * For procedures that run BoigLLM outside a generation: counts the call against the user's
+ * per-minute share (throttleModelCalls.ts). Use it after `.input(...)`, so that a request the
+ * schema refuses costs nothing and still says what is wrong with it.
+ */
+export const countsAsModelCall = t.middleware(({ ctx, next }) => {
+  if (ctx.user) takeModelCall(ctx.user.id);
+  return next();
+});
 
 export const marketerProcedure = base.meta({ access: "marketer" }).use(({ ctx, next }) => {
   if (!ctx.user) throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in first" });

@@ -5,6 +5,7 @@
  */
 import type { z } from "zod";
 import { saveScoredUpload, type saveScoredUploadInput } from "../services/saveScoredUpload";
+import { takeModelCall } from "../services/throttleModelCalls";
 import { readMultipart } from "./body";
 import { json, restRoute } from "./route";
 import { restGenerationUrl, withRestImageUrls } from "./views";
@@ -33,6 +34,8 @@ export const scoreRoute = restRoute("marketer", async ({ req, db, user }) => {
     keywords,
     detector: text("detector"),
   };
+  // Counted before the service validates: over REST every request with a body costs its parsing (429 + Retry-After past the share).
+  takeModelCall(user.id);
   const generation = await saveScoredUpload(db, user, input as z.input<typeof saveScoredUploadInput>);
   return json(withRestImageUrls(generation), 201, { location: restGenerationUrl(generation.id) });
 });

@@ -15,16 +15,14 @@
 import { badInput } from "../errors";
 import { COLOR_NAMES, OBJECT_CLASSES } from "../verbalize/vocabulary";
 import type { BrandProfile } from "./brands";
-import { CAMPAIGNS, SEASONS } from "./captions";
+import { CAMPAIGNS, PRODUCT_PHRASE_ODDS, SEASONS } from "./captions";
 import { CATEGORY_PROFILES } from "./categories";
 import type { Scene } from "./scene";
 
-const TRUTH = 0.45;
-const MISMATCH_WITH_HERO = 0.15;
-const MISMATCH_WITHOUT_HERO = 0.6;
-const NOUN = 0.4;
-const WITH_COLOR = 0.5;
-const ABSENT_PRODUCT = 0.7;
+const { truth: TRUTH, mismatchBelow, withColor: WITH_COLOR, absentProduct: ABSENT_PRODUCT } = PRODUCT_PHRASE_ODDS;
+const MISMATCH_WITH_HERO = mismatchBelow - TRUTH;
+const MISMATCH_WITHOUT_HERO = mismatchBelow;
+const NOUN = 1 - mismatchBelow;
 
 /** What the caption says about the product: one noun, or a label (the truth branch may omit the color). */
 export type ProductWords = { label: string; color: string | undefined } | { noun: string };

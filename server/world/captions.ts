@@ -51,18 +51,26 @@ function pickCampaign(rng: Rng, date: Date): Campaign {
   return rng.weightedPick(CAMPAIGNS, holidaySeason ? [0.2, 0.25, 0.45, 0.1] : [0.35, 0.3, 0.02, 0.33]);
 }
 
+/**
+ * productPhrase's odds (captionLikelihood.ts inverts them): roll < truth → the hero as it is (with its
+ * color w.p. withColor); else roll < mismatchBelow → a label not shown (a brand product w.p.
+ * absentProduct when one is absent) with an unused color; else a product noun.
+ */
+export const PRODUCT_PHRASE_ODDS = { truth: 0.45, mismatchBelow: 0.6, withColor: 0.5, absentProduct: 0.7 } as const;
+
 /** What the caption says the product looks like: the image's truth, a mismatch, or nothing visual. */
 function productPhrase(rng: Rng, brand: BrandProfile, scene: Scene): { phrase: string; words: string[] } {
+  const odds = PRODUCT_PHRASE_ODDS;
   const hero = scene.objects[0];
   const roll = rng.next();
-  if (hero && roll < 0.45) {
-    const withColor = rng.chance(0.5);
+  if (hero && roll < odds.truth) {
+    const withColor = rng.chance(odds.withColor);
     return { phrase: withColor ? `the ${hero.color} ${hero.label}` : `our ${hero.label}`, words: withColor ? [hero.label, hero.color] : [hero.label] };
   }
-  if (roll < 0.6) {
+  if (roll < odds.mismatchBelow) {
     const shown = new Set<string>(scene.objects.map((o) => o.label));
     const absentProducts = brand.products.filter((c) => !shown.has(c));
-    const label: ObjectClass = absentProducts.length > 0 && rng.chance(0.7)
+    const label: ObjectClass = absentProducts.length > 0 && rng.chance(odds.absentProduct)
       ? rng.pick(absentProducts) : rng.pick(OBJECT_CLASSES.filter((c) => !shown.has(c)));
     const used = new Set<string>([scene.background.color, ...scene.objects.map((o) => o.color)]);
     const color = rng.pick(COLOR_NAMES.filter((c) => !used.has(c)));

@@ -125,6 +125,29 @@ describe(`llm router (${testDbKind()})`, () => {
     expect(notImage.message).toMatch(/^image: not a PNG or JPEG/);
   });
 
+  it("counts verbalize and score against the user's per-minute share; input the schema refuses costs nothing", async () => {
+    process.env.BOIG_MODEL_CALLS_PER_MINUTE = "3";
+    resetEnv();
+    try {
+      const u = await createUser(handle.db, { email: "max@llm.test", password: "password123", role: "marketer" }, null);
+      const max = createCaller({ db: handle.db, user: { id: u.id, email: u.email, name: u.name, role: u.role } });
+      await max.llm.verbalize(verbalizeInput);
+      expect((await trpcError(max.llm.verbalize({ ...verbalizeInput, decoding: "beam" as never }))).code).toBe("BAD_REQUEST");
+      await max.llm.score({ ...verbalizeInput, imageBase64: renderBase64 });
+      await max.llm.verbalize(verbalizeInput);
+      const refused = await trpcError(max.llm.verbalize(verbalizeInput));
+      expect(refused.code).toBe("TOO_MANY_REQUESTS");
+      expect(refused.message).toContain("at most 3 per minute");
+      // Another marketer's share is untouched.
+      const v = await createUser(handle.db, { email: "val@llm.test", password: "password123", role: "marketer" }, null);
+      const val = createCaller({ db: handle.db, user: { id: v.id, email: v.email, name: v.name, role: v.role } });
+      expect((await val.llm.verbalize(verbalizeInput)).canonical).toBeTruthy();
+    } finally {
+      delete process.env.BOIG_MODEL_CALLS_PER_MINUTE;
+      resetEnv();
+    }
+  });
+
   it("is for signed-in users only", async () => {
     expect((await trpcError(anonymous.llm.verbalize(verbalizeInput))).code).toBe("UNAUTHORIZED");
     expect((await trpcError(anonymous.llm.score({ date: "2024-01-01", prompt: "x", keywords: [], imageBase64: renderBase64 }))).code).toBe("UNAUTHORIZED");

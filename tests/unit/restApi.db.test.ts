@@ -22,10 +22,11 @@ import type { SessionUser } from "@/server/api/trpc";
 import { closeDb, getDb, type Db } from "@/server/db/client";
 import { datasets, generationImages, generations, jobs, posts } from "@/server/db/schema";
 import { createTestDatabaseUrl, testDbKind } from "@/server/db/testing";
-import { resetEnv } from "@/server/env";
+import { env, resetEnv } from "@/server/env";
 import { createApiKey } from "@/server/services/createApiKey";
 import { createUser } from "@/server/services/createUser";
 import { revokeApiKey } from "@/server/services/revokeApiKey";
+import { takeModelCall } from "@/server/services/throttleModelCalls";
 import { useTempDataDir } from "./tempDataDir";
 
 const BASE = "http://boig.test";
@@ -353,6 +354,20 @@ describe(`REST API /api/v1 (${testDbKind()})`, () => {
       expect(typeof body.images[0]!.rewardCalibrated).toBe("number");
       const image = await call(getImageGET, "", { key: keys.ola, params: { id: body.images[0]!.id } });
       expect(image.headers.get("content-type")).toBe("image/jpeg");
+    });
+
+    it("answers 429 with Retry-After once the user's per-minute share of scoring calls is used", async () => {
+      // The share is the app's (BOIG_MODEL_CALLS_PER_MINUTE, default 60) and shared with the UI's tRPC calls: use it up directly.
+      for (let i = 0; i < env().BOIG_MODEL_CALLS_PER_MINUTE; i++) takeModelCall(users.busy.id);
+      const photo = new Blob([fs.readFileSync(PHOTO)], { type: "image/jpeg" });
+      const res = await call(scorePOST, "/api/v1/score", { key: keys.busy, method: "POST", body: form(fields, photo) });
+      expect(res.status).toBe(429);
+      const retryAfter = Number(res.headers.get("retry-after"));
+      expect(retryAfter).toBeGreaterThanOrEqual(1);
+      expect(retryAfter).toBeLessThanOrEqual(60);
+      const error = ((await res.json()) as ErrorJson).error;
+      expect(error).toMatchObject({ code: "RATE_LIMITED", retryAfterSeconds: retryAfter });
+      expect(error.message).toContain(`at most ${env().BOIG_MODEL_CALLS_PER_MINUTE} per minute`);
     });
 
     it("names the missing fields, refuses non-multipart bodies (415) and oversized ones (413)", async () => {

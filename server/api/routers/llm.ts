@@ -5,7 +5,7 @@
  * (SPEC §8: uploads are size- and type-limited); a data: URL prefix is accepted.
  */
 import { z } from "zod";
-import { marketerProcedure, router } from "../trpc";
+import { countsAsModelCall, marketerProcedure, router } from "../trpc";
 import { checkBrand, promptFieldsShape } from "../../services/promptFieldsInput";
 import { DETECTOR_MODES, scoreImage } from "../../services/scoreImages";
 import { verbalizeForPrompt, verbalizeForPromptInput } from "../../services/verbalizeForPrompt";
@@ -31,8 +31,8 @@ export const scoreInput = z
   .superRefine(checkBrand);
 
 export const llmRouter = router({
-  verbalize: marketerProcedure.input(verbalizeForPromptInput).query(({ input }) => verbalizeForPrompt(input)),
-  score: marketerProcedure.input(scoreInput).mutation(({ input }) => {
+  verbalize: marketerProcedure.input(verbalizeForPromptInput).use(countsAsModelCall).query(({ input }) => verbalizeForPrompt(input)),
+  score: marketerProcedure.input(scoreInput).use(countsAsModelCall).mutation(({ input }) => {
     const { imageBase64: encoded, ...fields } = input;
     return scoreImage({ ...fields, image: new Uint8Array(Buffer.from(encoded, "base64")) });
   }),

@@ -3,7 +3,7 @@
  * compare images, score and save an upload, cancel. Thin: validate, call a service.
  */
 import { z } from "zod";
-import { marketerProcedure, router } from "../trpc";
+import { countsAsModelCall, marketerProcedure, router } from "../trpc";
 import { cancelGeneration } from "../../services/cancelGeneration";
 import { compareImages, compareImagesInput } from "../../services/compareImages";
 import { getGeneration } from "../../services/getGeneration";
@@ -19,9 +19,9 @@ export const studioRouter = router({
   generate: marketerProcedure.input(generationRequestInput).mutation(({ ctx, input }) => requestGeneration(ctx.db, ctx.user.id, input)),
   generation: marketerProcedure.input(generationId).query(({ ctx, input }) => getGeneration(ctx.db, ctx.user, input.id)),
   history: marketerProcedure.input(listGenerationsInput).query(({ ctx, input }) => listGenerations(ctx.db, ctx.user, input)),
-  compare: marketerProcedure.input(compareImagesInput).query(({ ctx, input }) => compareImages(ctx.db, ctx.user, input)),
+  compare: marketerProcedure.input(compareImagesInput).use(countsAsModelCall).query(({ ctx, input }) => compareImages(ctx.db, ctx.user, input)),
   cancel: marketerProcedure.input(generationId).mutation(({ ctx, input }) => cancelGeneration(ctx.db, ctx.user, input.id)),
-  scoreUpload: marketerProcedure.input(uploadInput).mutation(({ ctx, input }) => {
+  scoreUpload: marketerProcedure.input(uploadInput).use(countsAsModelCall).mutation(({ ctx, input }) => {
     const { imageBase64, ...fields } = input;
     return saveScoredUpload(ctx.db, ctx.user, { ...fields, image: new Uint8Array(Buffer.from(imageBase64, "base64")) });
   }),
