@@ -7,6 +7,7 @@ import {
   bigserial,
   boolean,
   check,
+  doublePrecision,
   index,
   integer,
   jsonb,
@@ -133,7 +134,7 @@ export const posts = pgTable(
     forwardActions: integer("forward_actions"),
     impressions: integer("impressions"),
     /** The KPI that buckets are cut on: likes (social) or forward actions (stock). */
-    kpi: real("kpi").notNull(),
+    kpi: doublePrecision("kpi").notNull(), // float8: exact for every integer KPI (float4 rounded above 2^24)
     bucket: text("bucket").$type<Bucket>(),
     split: text("split").$type<"train" | "test">().notNull().default("train"),
     /** sha256 of the normalized row + its media hashes: unchanged rows are not rewritten. */
