@@ -16,8 +16,12 @@ export type RawRecord =
   | { ok: true; line: number; values: Record<string, unknown> }
   | { ok: false; line: number; column: string; reason: string };
 
-/** The most a record's physical lines may hold while we look for the quote that closes a value. */
-export const MAX_CSV_RECORD_CHARS = 1024 * 1024;
+/**
+ * The most one record may hold: a CSV record's physical lines while we look for the quote that closes
+ * a value, or one JSONL line. A longer one is reported and skipped unread, so one multi-GB line cannot
+ * exhaust memory (docs/security.md).
+ */
+export const MAX_RECORD_CHARS = 1024 * 1024;
 
 export async function readHeader(file: string): Promise<string[]> {
   if (file.endsWith(".jsonl")) {
@@ -40,10 +44,11 @@ export function readRecords(file: string): AsyncGenerator<RawRecord> {
 }
 
 async function* readJsonl(file: string): AsyncGenerator<RawRecord> {
-  const rl = readline.createInterface({ input: fs.createReadStream(file, { encoding: "utf8" }), crlfDelay: Infinity });
-  let line = 0;
-  for await (const text of rl) {
-    line++;
+  for await (const { body: text, line, tooLong } of physicalLines(file)) {
+    if (tooLong || text.length > MAX_RECORD_CHARS) {
+      yield { ok: false, line, column: "(row)", reason: `is longer than ${MAX_RECORD_CHARS} characters` };
+      continue;
+    }
     if (text.trim() === "") continue;
     try {
       const values = JSON.parse(text);
@@ -76,7 +81,7 @@ async function* physicalLines(file: string): AsyncGenerator<PhysicalLine> {
     }
     rest = rest.slice(from);
     // A "line" of megabytes without a break is not a post: report it once and drop it unread.
-    if (rest.length > MAX_CSV_RECORD_CHARS) {
+    if (rest.length > MAX_RECORD_CHARS) {
       if (!skippingLongLine) yield { body: "", eol: "", line: ++line, tooLong: true };
       skippingLongLine = true;
       rest = "";
@@ -117,7 +122,7 @@ async function scanRecord(lines: PhysicalLine[], more: (n: number) => Promise<bo
     if (k > 0 && !(await more(k + 1))) return { kind: "unclosed", reason: error?.reason ?? NEVER_CLOSED };
     const { body, eol, tooLong } = lines[k]!;
     chars += body.length;
-    if (tooLong || chars > MAX_CSV_RECORD_CHARS) return { kind: "unclosed", reason: error?.reason ?? NEVER_CLOSED };
+    if (tooLong || chars > MAX_RECORD_CHARS) return { kind: "unclosed", reason: error?.reason ?? NEVER_CLOSED };
     for (let i = 0; i < body.length; ) {
       if (state === "quoted") {
         const quote = body.indexOf('"', i);
@@ -187,7 +192,7 @@ async function* readCsv(file: string): AsyncGenerator<RawRecord> {
     const first = buffered[0]!;
     if (first.tooLong) {
       buffered.shift();
-      yield { ok: false, line: first.line, column: "(row)", reason: `is longer than ${MAX_CSV_RECORD_CHARS} characters` };
+      yield { ok: false, line: first.line, column: "(row)", reason: `is longer than ${MAX_RECORD_CHARS} characters` };
       continue;
     }
     if (first.body === "") {

@@ -12,6 +12,7 @@ import { queryRows, type DbHandle } from "@/server/db/client";
 import { images, posts } from "@/server/db/schema";
 import { useTempDataDir } from "./tempDataDir";
 import { importFolder } from "@/server/services/importFolder";
+import { MAX_RECORD_CHARS } from "@/server/import/readRecords";
 
 function png(w: number, h: number, rgb: [number, number, number]) {
   const image = new PNG({ width: w, height: h });
@@ -125,6 +126,23 @@ describe(`importer (${testDbKind()})`, () => {
     fs.mkdirSync(bad);
     fs.writeFileSync(path.join(bad, "posts.csv"), "post_id,account,text\n1,a,b\n");
     await expect(importFolder(handle.db, { dir: bad })).rejects.toThrow(/missing columns posted_at, likes, media/);
+  });
+
+  it("skips a JSONL line longer than a record may be, unread, and imports the lines after it", async () => {
+    const dir = path.join(root, "jsonl-long-line");
+    fs.mkdirSync(dir);
+    fs.writeFileSync(path.join(dir, "a.png"), png(4, 4, [245, 215, 50]));
+    const post = (id: string, text: string) => JSON.stringify({ post_id: id, account: "acme", posted_at: "2023-01-01T00:00:00Z", text, likes: 3, media: "a.png" });
+    fs.writeFileSync(path.join(dir, "posts.jsonl"), [
+      "\uFEFF" + post("k1", "first"),
+      post("k2", "x".repeat(MAX_RECORD_CHARS + 10)), // just over: read, then refused
+      post("k3", "y".repeat(3 * MAX_RECORD_CHARS)), // far over: dropped while it streams, never held whole
+      post("k4", "after"),
+    ].join("\r\n"));
+    const [result] = await importFolder(handle.db, { dir });
+    expect(result).toMatchObject({ inserted: 2, rejected: 2 });
+    const tooLong = (line: number) => expect.objectContaining({ line, column: "(row)", reason: expect.stringContaining(`longer than ${MAX_RECORD_CHARS} characters`) });
+    expect(result!.errors).toEqual([tooLong(2), tooLong(3)]);
   });
 
   it("buckets social posts per account (top 10% high, bottom 60% low) and splits 10% per bucket to test", async () => {
