@@ -27,7 +27,7 @@ import { advantageIntervals } from "../server/eval/table1Intervals";
 import { countWins, macroAverage } from "../server/eval/table1";
 import { aggregateMetrics, METRIC_NAMES, verbalizationMetrics, type VerbalizationMetrics } from "../server/eval/verbalizationMetrics";
 import { openWorld, postOf, readTestRecords, type TestRecord } from "../server/eval/worldTestSplit";
-import { mbrSectionChoice } from "../server/llm/mbrDecode";
+import { composeVerbalization, mbrSectionChoice } from "../server/llm/mbrDecode";
 import { parseCanonicalText, toCanonicalText } from "../server/verbalize/canonical";
 import type { Verbalization } from "../server/verbalize/types";
 import type { BrandProfile } from "../server/world/brands";
@@ -168,10 +168,7 @@ function oracleSamples(record: TestRecord, evidence: Evidence): { prior: Verbali
 }
 
 /** MBR by section (mbrDecode.ts) over equally weighted samples, composed into one verbalization. */
-function decide(samples: readonly Verbalization[]): Verbalization {
-  const choice = mbrSectionChoice(samples);
-  return { ...samples[choice.colors]!, tones: samples[choice.tones]!.tones, objects: samples[choice.objects]!.objects };
-}
+const decide = (samples: readonly Verbalization[]) => composeVerbalization(samples, mbrSectionChoice(samples));
 
 const records = readTestRecords(instrDir).filter((r) => r.type <= 2 && r.variant === "behavior");
 const limit = limitArg ? Number(limitArg) : Infinity;

@@ -11,14 +11,13 @@
  */
 import type { Db } from "../db/client";
 import { AppError } from "../errors";
+import { rollingWindow } from "../http/rollingWindow";
 import { verifyCredentials } from "../services/verifyCredentials";
 
 export const SIGN_IN_MAX_FAILURES = 10;
 export const SIGN_IN_WINDOW_MS = 15 * 60 * 1000;
-/** Pairs remembered at most; past it, pairs without a recent failure are dropped first. */
-const MAX_TRACKED = 50_000;
 
-const failures = new Map<string, number[]>();
+const failures = rollingWindow(SIGN_IN_WINDOW_MS);
 
 const keyOf = (email: unknown, address: string | null) => `${typeof email === "string" ? email.trim().toLowerCase() : ""}\u0001${address ?? "unknown"}`;
 
@@ -31,25 +30,13 @@ export function clientAddress(headers: Record<string, unknown> | Headers | undef
   return get("x-forwarded-for")?.split(",")[0]?.trim() || get("x-real-ip")?.trim() || null;
 }
 
-function recent(key: string, now: number): number[] {
-  const list = (failures.get(key) ?? []).filter((at) => now - at < SIGN_IN_WINDOW_MS);
-  if (list.length) failures.set(key, list);
-  else failures.delete(key);
-  return list;
-}
-
 /** Seconds until this email + address may try again, or 0. */
 export function signInRetryAfterSeconds(email: unknown, address: string | null, now = Date.now()): number {
-  const list = recent(keyOf(email, address), now);
-  if (list.length < SIGN_IN_MAX_FAILURES) return 0;
-  return Math.max(1, Math.ceil((list[list.length - SIGN_IN_MAX_FAILURES]! + SIGN_IN_WINDOW_MS - now) / 1000));
+  return failures.retryAfterSeconds(keyOf(email, address), SIGN_IN_MAX_FAILURES, now);
 }
 
 export function recordSignInFailure(email: unknown, address: string | null, now = Date.now()) {
-  if (failures.size >= MAX_TRACKED) for (const key of [...failures.keys()]) recent(key, now);
-  if (failures.size >= MAX_TRACKED) failures.delete(failures.keys().next().value!);
-  const key = keyOf(email, address);
-  failures.set(key, [...recent(key, now), now]);
+  failures.add(keyOf(email, address), now);
 }
 
 export function clearSignInFailures(email: unknown, address: string | null) {

@@ -45,7 +45,7 @@ export function readRecords(file: string): AsyncGenerator<RawRecord> {
 
 async function* readJsonl(file: string): AsyncGenerator<RawRecord> {
   for await (const { body: text, line, tooLong } of physicalLines(file)) {
-    if (tooLong || text.length > MAX_RECORD_CHARS) {
+    if (tooLong) {
       yield { ok: false, line, column: "(row)", reason: `is longer than ${MAX_RECORD_CHARS} characters` };
       continue;
     }
@@ -61,7 +61,10 @@ async function* readJsonl(file: string): AsyncGenerator<RawRecord> {
   }
 }
 
-/** One line of the file and its own terminator (\n, \r\n or \r), so a quoted value keeps its exact line breaks. */
+/**
+ * One line of the file and its own terminator (\n, \r\n or \r), so a quoted value keeps its exact line breaks.
+ * Invariant: a body never exceeds MAX_RECORD_CHARS; a longer line comes as `tooLong` with no body.
+ */
 type PhysicalLine = { body: string; eol: string; line: number; tooLong?: boolean };
 
 async function* physicalLines(file: string): AsyncGenerator<PhysicalLine> {
@@ -76,6 +79,7 @@ async function* physicalLines(file: string): AsyncGenerator<PhysicalLine> {
     for (let m = eol.exec(rest); m; m = eol.exec(rest)) {
       if (m[0] === "\r" && m.index === rest.length - 1) break; // maybe the first half of \r\n: wait for more
       if (skippingLongLine) skippingLongLine = false;
+      else if (m.index - from > MAX_RECORD_CHARS) yield { body: "", eol: m[0], line: ++line, tooLong: true };
       else yield { body: rest.slice(from, m.index), eol: m[0], line: ++line };
       from = m.index + m[0].length;
     }

@@ -118,14 +118,15 @@ export function mbrSectionChoice(candidates: readonly ScoredVerbalization[], wei
   return Object.fromEntries(SECTIONS.map((section) => [section, argmax(totals[section])])) as Record<Section, number>;
 }
 
-/** One verbalization from the chosen candidates' sections (the caption of the colors choice). */
+/** One verbalization from the chosen candidates' sections (every other field from the colors choice). */
+export function composeVerbalization<V extends ScoredVerbalization>(candidates: readonly V[], choice: Record<Section, number>): V {
+  return { ...candidates[choice.colors]!, tones: candidates[choice.tones]!.tones, objects: candidates[choice.objects]!.objects };
+}
+
+/** composeVerbalization for decoded candidates (the caption of the colors choice). */
 function composeSections(candidates: readonly GeneratedVerbalization[], choice: Record<Section, number>): GeneratedVerbalization {
   const [colors, tones, objects] = [candidates[choice.colors]!, candidates[choice.tones]!, candidates[choice.objects]!];
-  const verbalization = {
-    ...colors.verbalization,
-    tones: tones.verbalization.tones,
-    objects: objects.verbalization.objects,
-  };
+  const verbalization = composeVerbalization(candidates.map((c) => c.verbalization), choice);
   const canonical = toCanonicalText(verbalization);
   return {
     canonical, verbalization, text: canonical, kpiLabel: colors.kpiLabel,

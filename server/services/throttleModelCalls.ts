@@ -11,36 +11,23 @@
  */
 import { env } from "../env";
 import { AppError } from "../errors";
+import { rollingWindow } from "../http/rollingWindow";
 
 export const MODEL_CALL_WINDOW_MS = 60_000;
-/** Users remembered at most; past it, users without a call in the window are dropped first. */
-const MAX_TRACKED = 50_000;
 
-const calls = new Map<string, number[]>();
-
-function recent(userId: string, now: number): number[] {
-  const list = (calls.get(userId) ?? []).filter((at) => now - at < MODEL_CALL_WINDOW_MS);
-  if (list.length) calls.set(userId, list);
-  else calls.delete(userId);
-  return list;
-}
+const calls = rollingWindow(MODEL_CALL_WINDOW_MS);
 
 /** Counts one model call for `userId`, or throws RATE_LIMITED (nothing counted) when the minute's share is used up. */
 export function takeModelCall(userId: string, limit = env().BOIG_MODEL_CALLS_PER_MINUTE, now = Date.now()): void {
-  const list = recent(userId, now);
-  if (list.length >= limit) {
-    const retryAfterSeconds = Math.max(1, Math.ceil((list[list.length - limit]! + MODEL_CALL_WINDOW_MS - now) / 1000));
+  const retryAfterSeconds = calls.retryAfterSeconds(userId, limit, now);
+  if (retryAfterSeconds > 0) {
     throw new AppError(
       "RATE_LIMITED",
       `Too many scoring and layout requests: at most ${limit} per minute. Try again in ${retryAfterSeconds} s.`,
       { retryAfterSeconds },
     );
   }
-  if (!calls.has(userId) && calls.size >= MAX_TRACKED) {
-    for (const key of [...calls.keys()]) recent(key, now);
-    if (calls.size >= MAX_TRACKED) calls.delete(calls.keys().next().value!);
-  }
-  calls.set(userId, [...list, now]);
+  calls.add(userId, now);
 }
 
 /** Tests: forget every count. */
